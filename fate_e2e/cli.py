@@ -10,7 +10,7 @@ from collections.abc import Sequence
 # Each module registers its own sub-commands via ``register(subparsers)``.
 COMMAND_MODULES = (
     "fate_e2e.scenario.cli",
-    "fate_e2e.runner_cli",
+    "fate_e2e.run.cli",
     "fate_e2e.report.cli",
     "fate_e2e.lab.cli",
     "fate_e2e.images.cli",

@@ -37,7 +37,11 @@ class ClusterProvider(Protocol):
         ...
 
     def create(self, *, timeout: float) -> Cluster:
-        """Create the cluster (or reuse it when allowed) and return how to reach it."""
+        """Create the cluster and return how to reach it (``created=True``)."""
+        ...
+
+    def attach(self) -> Cluster:
+        """Reach the cluster that already exists (``created=False``)."""
         ...
 
     def delete(self) -> None:

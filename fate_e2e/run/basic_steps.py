@@ -1,0 +1,60 @@
+"""Handlers of the deploy, wait and exec steps."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from fate_e2e.errors import ProductFailure
+from fate_e2e.report.allure_io import attach_text
+from fate_e2e.run.context import RunContext
+from fate_e2e.run.steps import handles
+from fate_e2e.scenario.schema import DeployStep, ExecStep, WaitStep
+from fate_e2e.waits import NotYet, wait_until
+
+
+@handles("deploy")
+def deploy(ctx: RunContext, args: DeployStep, timeout: float) -> None:
+    """Install (or converge) the listed parties, all by default, and wait until ready."""
+    ids = args.parties or [p.id for p in ctx.scenario.parties]
+    parties = [ctx.party(i) for i in ids]
+    started = time.monotonic()
+    ctx.installer.deploy(parties, timeout=timeout)
+    ctx.deployed.update(ids)
+    ctx.record_time("deploy_to_ready", time.monotonic() - started)
+
+
+@handles("wait")
+def wait(ctx: RunContext, args: WaitStep, timeout: float) -> None:
+    """Wait for a fixed duration, or until the party (all when omitted) is ready again."""
+    if args.duration is not None:
+        deadline = time.monotonic() + args.duration
+
+        def _elapsed() -> None:
+            if time.monotonic() < deadline:
+                raise NotYet(f"{deadline - time.monotonic():.0f}s left")
+
+        wait_until(f"{args.duration:.0f}s to pass", _elapsed, timeout=args.duration + 5,
+                   interval=min(5.0, args.duration))
+        return
+    ids = [args.party] if args.party else sorted(ctx.deployed)
+    ctx.installer.deploy([ctx.party(i) for i in ids], timeout=timeout)
+
+
+@handles("exec")
+def exec_(ctx: RunContext, args: ExecStep, timeout: float) -> None:
+    """Run a command in the party's module pod; check exit code and output."""
+    from fate_e2e.install.native.names import module_pod
+
+    party = ctx.party(args.party)
+    pod = module_pod(ctx.kube, party, args.module)
+    result = ctx.kube.exec(party.ns, pod, args.command, timeout=timeout)
+    attach_text(f"exec {' '.join(args.command)}", result.output)
+    if result.returncode != args.expect_exit:
+        raise ProductFailure(
+            f"party {args.party} {args.module}: `{' '.join(args.command)}` exited "
+            f"{result.returncode}, expected {args.expect_exit}: {result.output[-500:]}")
+    if args.expect_output and not re.search(args.expect_output, result.output):
+        raise ProductFailure(
+            f"party {args.party} {args.module}: output of `{' '.join(args.command)}` does not "
+            f"match /{args.expect_output}/: {result.output[-500:]}")

@@ -1,0 +1,72 @@
+"""`fate-e2e run`, `render` and `capture`: scenarios from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = "reports/allure-results"
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser("run", help="run scenario files end to end (through pytest)")
+    run.add_argument("files", nargs="+", type=Path, help="scenario YAML files or directories")
+    run.add_argument("--provider", choices=["kind", "minikube", "existing"])
+    run.add_argument("--kubeconfig")
+    run.add_argument("--keep-cluster", choices=["never", "on-failure", "always"])
+    run.add_argument("--fate-version")
+    run.add_argument("--work-dir", type=Path)
+    run.add_argument("--results", type=Path, default=Path(RESULTS_DIR),
+                     help=f"Allure results directory (default {RESULTS_DIR})")
+    run.add_argument("--no-build", action="store_true", help="do not build lab or images")
+    run.set_defaults(func=cmd_run)
+
+    render = sub.add_parser("render", help="print the manifests a scenario would apply")
+    render.add_argument("file", type=Path)
+    render.add_argument("--party", type=int, help="only this party")
+    render.set_defaults(func=cmd_render)
+
+
+def pytest_args(args: argparse.Namespace) -> list[str]:
+    """The pytest command line equivalent of `fate-e2e run`."""
+    argv = [str(f) for f in args.files] + ["-m", "e2e", "-p", "no:cacheprovider",
+                                           "--alluredir", str(args.results), "-rA"]
+    for opt, value in (("--fate-provider", args.provider), ("--kubeconfig", args.kubeconfig),
+                       ("--keep-cluster", args.keep_cluster),
+                       ("--fate-version", args.fate_version),
+                       ("--fate-work-dir", args.work_dir)):
+        if value:
+            argv += [opt, str(value)]
+    if args.no_build:
+        argv.append("--fate-no-build")
+    return argv
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    # SIGTERM (CI timeouts) tears down like Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    code = pytest.main(pytest_args(args))
+    return int(code)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from fate_e2e.install.native.render import render_scenario
+    from fate_e2e.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(args.file)
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for party in scenario.parties:
+        if args.party and party.id != args.party:
+            continue
+        for name, text in render_scenario(scenario, party).items():
+            print(f"# --- party {party.id}: {name}")
+            print(text.rstrip())
+    return 0
