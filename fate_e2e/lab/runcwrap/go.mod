@@ -1,0 +1,3 @@
+module fate-e2e.local/runcwrap
+
+go 1.22
