@@ -10,14 +10,17 @@ from fate_e2e.scenario.schema import PartySpec
 
 
 @dataclass(frozen=True)
-class PartyEndpoint:
-    """Where a party's services answer from outside its namespace (node address + NodePort)."""
+class PartyAddress:
+    """How other parties reach a party: a host plus its nginx and AMQP ports."""
 
     party_id: int
     host: str
-    flow_http_port: int
-    rabbitmq_port: int
-    rabbitmq_mng_port: int
+    nginx_port: int
+    amqp_port: int
+
+    def describe(self) -> str:
+        return f"party {self.party_id} at {self.host} (nginx {self.nginx_port}, " \
+               f"amqp {self.amqp_port})"
 
 
 class Installer(Protocol):
@@ -43,6 +46,14 @@ class Installer(Protocol):
 
     def upgrade(self, party: PartySpec, version: str, *, timeout: float) -> None:
         """Roll a party to ``version`` (refusing downgrades) and wait until ready."""
+        ...
+
+    def routes(self, party: PartySpec) -> dict[int, PartyAddress]:
+        """The peer addresses configured in ``party``'s deployment (as applied)."""
+        ...
+
+    def live_addresses(self) -> dict[int, PartyAddress]:
+        """Every party's externally reachable address, read from the live cluster."""
         ...
 
     def installed_version(self, party: PartySpec) -> str | None:

@@ -1,0 +1,60 @@
+"""In-pod checks through testinfra's kubectl backend."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fate_e2e.errors import InfraError
+from fate_e2e.install.native.names import module_pod
+from fate_e2e.run.context import RunContext
+from fate_e2e.scenario.schema import PartySpec
+
+
+def _kubectl_dir() -> str:
+    """Directory holding a kubectl binary: the lab's when built, else PATH's."""
+    try:
+        from fate_e2e.lab import find_lab
+
+        lab = find_lab()
+    except ImportError:
+        lab = None
+    if lab is not None:
+        return str(lab.kubectl.parent)
+    found = shutil.which("kubectl")
+    if not found:
+        raise InfraError("kubectl not found (build the lab or install kubectl)")
+    return os.path.dirname(found)
+
+
+def pod_host(ctx: RunContext, party: PartySpec, module: str) -> Any:
+    """A testinfra host for a module's first ready pod."""
+    import testinfra
+
+    pod = module_pod(ctx.kube, party, module)
+    uri = (f"kubectl://{pod}?container={module}&namespace={party.ns}"
+           f"&kubeconfig={ctx.cluster.kubeconfig}")
+    if ctx.cluster.context:
+        uri += f"&context={ctx.cluster.context}"
+    return testinfra.get_host(uri)
+
+
+def listening_sockets(ctx: RunContext, party: PartySpec,
+                      expected: Mapping[str, Sequence[int]]) -> list[str]:
+    """Problems found: each module's pod must listen on each expected TCP port."""
+    path = os.environ.get("PATH", "")
+    kubectl_dir = _kubectl_dir()
+    os.environ["PATH"] = f"{kubectl_dir}{os.pathsep}{path}"
+    problems: list[str] = []
+    try:
+        for module, ports in expected.items():
+            host = pod_host(ctx, party, module)
+            sockets = host.socket.get_listening_sockets()
+            for port in ports:
+                if not any(s.startswith("tcp://") and s.endswith(f":{port}") for s in sockets):
+                    problems.append(f"party {party.id} {module} is not listening on tcp {port}")
+    finally:
+        os.environ["PATH"] = path
+    return problems
