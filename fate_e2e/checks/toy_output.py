@@ -99,6 +99,7 @@ class PartyJob:
     role: str
     status: str
     elapsed_ms: int | None
+    job_id: str = ""
 
 
 def parse_job_query(text: str) -> tuple[int | None, str, list[PartyJob]]:
@@ -116,6 +117,7 @@ def parse_job_query(text: str) -> tuple[int | None, str, list[PartyJob]]:
             elapsed = row.get("elapsed")
             records.append(PartyJob(str(row.get("party_id", "")), str(row.get("role", "")),
                                     str(row.get("status", "")).lower(),
-                                    int(elapsed) if isinstance(elapsed, int | float) else None))
+                                    int(elapsed) if isinstance(elapsed, int | float) else None,
+                                   str(row.get("job_id", ""))))
         return (code if isinstance(code, int) else None), message, records
     return None, "no JSON in output", []
