@@ -187,8 +187,9 @@ def _scale_spark(ctx: RunContext, party: PartySpec, args: ScaleStep, timeout: fl
         def _alive() -> int:
             status = spark_master_status(ctx, party)
             alive = int(str(status.get("aliveworkers", 0)))
-            running = [a for a in status.get("activeapps") or []
-                       if isinstance(a, dict) and a.get("id") == app and a.get("state") == "RUNNING"]
+            apps = status.get("activeapps") or []
+            running = [a for a in apps if isinstance(a, dict) and a.get("id") == app
+                       and a.get("state") == "RUNNING"]
             if alive < args.replicas or not running:
                 raise NotYet(f"aliveworkers={alive}, {app} running={bool(running)}")
             return alive

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from fate_e2e.checks.probes import ProbeResult, run_probe
 from fate_e2e.chaos.verdict import Timeline
+from fate_e2e.checks.probes import ProbeResult, run_probe
 from fate_e2e.run.context import RunContext
 from fate_e2e.scenario.schema import PartySpec
 from fate_e2e.waits import NotYet, WaitTimeout, wait_until

@@ -18,7 +18,6 @@ from fate_e2e.report.redact import register_secret
 class Credentials:
     """Passwords of one party's MariaDB and RabbitMQ (user names are fixed: fate)."""
 
-    mysql_root_password: str
     mysql_password: str
     rabbitmq_password: str
 
