@@ -67,6 +67,11 @@ def run(cmd: Sequence[str | os.PathLike[str]], *, what: str | None = None,
                     tail.append(text.rstrip("\n"))
                     if logf:
                         logf.write(text)
+            except BaseException:
+                # Ctrl-C/SIGTERM reached us, not necessarily the child: stop it before
+                # teardown starts, so nothing keeps creating what teardown deletes.
+                _stop(proc, own_group=timeout is not None)
+                raise
             finally:
                 if logf:
                     logf.close()
@@ -90,3 +95,20 @@ def run(cmd: Sequence[str | os.PathLike[str]], *, what: str | None = None,
     if check and rc != 0:
         raise CommandError(argv, rc, "\n".join(tail))
     return "".join(chunks)
+
+
+def _stop(proc: subprocess.Popen[bytes], *, own_group: bool, grace: float = 20.0) -> None:
+    """Terminate a child (its process group when it has one), killing it after ``grace``."""
+    def _signal(sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            if own_group:
+                os.killpg(proc.pid, sig)
+            else:
+                proc.send_signal(sig)
+
+    _signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        _signal(signal.SIGKILL)
+        proc.wait()
