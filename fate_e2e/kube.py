@@ -14,6 +14,7 @@ from kubernetes.stream import stream
 
 from fate_e2e.cluster.base import Cluster
 from fate_e2e.errors import InfraError
+from fate_e2e.timing import cluster_time
 
 _EXEC_LOCK = threading.Lock()
 
@@ -69,6 +70,11 @@ class Kube:
                                   "stdout": True, "tty": False, "_preload_content": False}
         if container:
             kwargs["container"] = container
+        with cluster_time("exec"):
+            return self._exec(namespace, pod, kwargs, command, timeout)
+
+    def _exec(self, namespace: str, pod: str, kwargs: dict[str, Any], command: list[str],
+              timeout: float) -> ExecResult:
         try:
             # The stream() helper patches the shared ApiClient; serialise its use.
             with _EXEC_LOCK:

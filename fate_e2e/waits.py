@@ -9,6 +9,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_d
 
 from fate_e2e.errors import InfraError
 from fate_e2e.progress import progress
+from fate_e2e.timing import cluster_time
 
 T = TypeVar("T")
 
@@ -36,7 +37,7 @@ def wait_until(what: str, probe: Callable[[], T], *, timeout: float, interval: f
     (default: the WaitTimeout itself) is raised.
     """
     last = {"seen": "nothing yet"}
-    with progress(f"waiting for {what}", timeout) as prog:
+    with cluster_time("wait"), progress(f"waiting for {what}", timeout) as prog:
 
         def _note(state: object) -> None:
             outcome = getattr(state, "outcome", None)

@@ -13,6 +13,7 @@ import yaml
 from fate_e2e import proc
 from fate_e2e.cluster.base import Cluster
 from fate_e2e.errors import InfraError
+from fate_e2e.timing import cluster_time
 
 Runner = Callable[..., str]
 
@@ -57,7 +58,8 @@ class KindProvider:
         return self._node_image or self.tooling[2]
 
     def _kind(self, *args: str, what: str | None = None, timeout: float | None = None) -> str:
-        return self.run([self.tooling[0], *args], what=what, env=self.env, timeout=timeout)
+        with cluster_time("kind"):
+            return self.run([self.tooling[0], *args], what=what, env=self.env, timeout=timeout)
 
     def exists(self) -> bool:
         out = self._kind("get", "clusters")

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-
-from fate_e2e.errors import InfraError
 from fate_e2e.report.allure_io import attach_text, step
+
+from fate_e2e import timing
+from fate_e2e.errors import InfraError
 from fate_e2e.run.context import RunContext
 from fate_e2e.run.options import RunOptions
 from fate_e2e.run.pool import ClusterPool
@@ -49,6 +50,11 @@ def apply_overrides(scenario: Scenario, options: RunOptions) -> Scenario:
     return scenario.model_copy(update={"fate": fate})
 
 
+def overhead_ratio(total: float, waiting: float) -> float:
+    """(total - time waiting on the cluster) / total: the harness's own share."""
+    return round(max(0.0, total - waiting) / total, 4) if total > 0 else 0.0
+
+
 def new_run_dir(options: RunOptions, scenario: Scenario) -> Path:
     """A fresh directory for this run's artifacts (manifests, diagnostics, result)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -66,6 +72,7 @@ def run_scenario(scenario: Scenario, pool: ClusterPool, options: RunOptions, *,
     """Run ``scenario`` on a cluster from ``pool``; never raises except KeyboardInterrupt."""
     scenario = apply_overrides(scenario, options)
     run_dir = new_run_dir(options, scenario)
+    started, waited_before = time.monotonic(), timing.snapshot()
     (run_dir / "scenario.yaml").write_text(
         source.read_text() if source else yaml.safe_dump(scenario.model_dump(by_alias=True)))
     ctx: RunContext | None = None
@@ -85,6 +92,11 @@ def run_scenario(scenario: Scenario, pool: ClusterPool, options: RunOptions, *,
     outcome = _verdict(scenario, error, interrupted)
     outcome.run_dir = run_dir
     if ctx is not None:
+        ctx.record_time("total", time.monotonic() - started)
+        waited = timing.since(waited_before)
+        ctx.facts["cluster_seconds"] = waited
+        ctx.record_time("harness_overhead_ratio", overhead_ratio(
+            ctx.timings["total"], sum(waited.values())))
         outcome.timings = dict(ctx.timings)
         outcome.findings = list(ctx.findings)
         ctx.facts["status"] = outcome.status
