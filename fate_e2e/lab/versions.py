@@ -22,6 +22,8 @@ ETCD_VERSION: Final = "v3.6.5"
 ETCD_IMAGE_TAG: Final = "3.6.5-0"
 COREDNS_VERSION: Final = "v1.12.1"
 PAUSE_IMAGE_TAG: Final = "3.10.1"
+# crictl in the node (kind load docker-image asks it whether an image is present).
+CRICTL_VERSION: Final = "v1.34.0"
 IMAGE_REGISTRY: Final = "registry.k8s.io"
 
 # Node base and component base images (debootstrap).
@@ -57,5 +59,6 @@ def all_versions() -> dict[str, str]:
         "kind": KIND_VERSION, "kubernetes": KUBERNETES_VERSION,
         "kubernetes_staging": KUBERNETES_STAGING_VERSION, "etcd": ETCD_VERSION,
         "etcd_image": ETCD_IMAGE_TAG, "coredns": COREDNS_VERSION, "pause": PAUSE_IMAGE_TAG,
+        "crictl": CRICTL_VERSION,
         "debian": DEBIAN_SUITE,
     }

@@ -1,0 +1,3 @@
+module fate-e2e.local/pause
+
+go 1.22
