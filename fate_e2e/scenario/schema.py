@@ -16,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -34,7 +35,8 @@ PROBES = (
     "listening",
 )
 
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"^(?:(\d{1,6})h)?(?:(\d{1,6})m)?(?:(\d{1,7})s)?$")
+MAX_DURATION = 7 * 24 * 3600
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _K8S_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
@@ -42,20 +44,24 @@ _QUANTITY = re.compile(r"^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
 
 
 def _duration(value: Any) -> Any:
-    """Accept 90, "90s", "5m", "1h30m"; return seconds as float."""
+    """Accept 90, "90s", "5m", "1h30m" (positive, at most 7 days); return seconds as float."""
     if isinstance(value, bool):
-        raise ValueError("expected a duration like 90s, 5m or 1h30m")
+        raise ValueError(f"invalid duration {value!r}: expected a duration like 90s, 5m or 1h30m")
     if isinstance(value, int | float):
-        if value <= 0:
-            raise ValueError("duration must be positive")
+        if not value > 0:  # also NaN
+            raise ValueError(f"duration must be positive, got {value!r}")
+        if value > MAX_DURATION:
+            raise ValueError(f"duration {value!r} is longer than 7 days")
         return float(value)
     if isinstance(value, str):
         match = _DURATION.match(value.strip())
         if match and any(match.groups()):
             h, m, s = (int(g) if g else 0 for g in match.groups())
             total = h * 3600 + m * 60 + s
-            if total > 0:
+            if 0 < total <= MAX_DURATION:
                 return float(total)
+            if total > MAX_DURATION:
+                raise ValueError(f"duration {value!r} is longer than 7 days")
     raise ValueError(f"invalid duration {value!r}: expected a duration like 90s, 5m or 1h30m")
 
 
@@ -325,6 +331,10 @@ class AssertStep(Model):
     args: dict[str, Any] = {}
 
 
+_KIND_ATTRS = {"podKill": "pod_kill", "assert": "assert_"}
+_STEP_KEYS = {"name", "timeout", *STEP_KINDS, *_KIND_ATTRS.values()}
+
+
 class Step(Model):
     """One step: exactly one kind key (deploy, toy, ...) plus common fields."""
 
@@ -341,13 +351,25 @@ class Step(Model):
 
     @model_validator(mode="before")
     @classmethod
-    def _exactly_one_kind(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            kinds = [k for k in STEP_KINDS if k in data]
-            if len(kinds) != 1:
-                found = f"found {', '.join(kinds)}" if kinds else "found none"
-                raise ValueError(f"a step needs exactly one of {', '.join(STEP_KINDS)} ({found})")
-        return data
+    def _exactly_one_kind(cls, data: Any, info: ValidationInfo) -> Any:
+        """One kind key; ``deploy:`` with no value means ``deploy: {}``.
+
+        From YAML (context ``{"yaml": True}``) every kind key present counts; from
+        Python (e.g. a ``model_dump`` round trip) kind keys set to None are ignored.
+        """
+        if not isinstance(data, dict):
+            return data
+        from_yaml = bool(info.context and info.context.get("yaml"))
+        spellings = STEP_KINDS if from_yaml else (*STEP_KINDS, *_KIND_ATTRS.values())
+        kinds = [k for k in spellings if k in data and (from_yaml or data[k] is not None)]
+        if len(kinds) == 1:
+            if data[kinds[0]] is None:
+                data = {**data, kinds[0]: {}}
+            return data
+        if not kinds and any(k not in _STEP_KEYS for k in data):
+            return data  # the unknown key is the error (a misspelt kind): report that
+        found = f"found {', '.join(kinds)}" if kinds else "found none"
+        raise ValueError(f"a step needs exactly one of {', '.join(STEP_KINDS)} ({found})")
 
     @property
     def kind(self) -> str:
@@ -358,7 +380,8 @@ class Step(Model):
         raise AssertionError("validated step without a kind")
 
     def args_for(self, kind: str) -> Model | None:
-        attr = {"podKill": "pod_kill", "assert": "assert_"}.get(kind, kind)
+        """The arguments block of ``kind`` (YAML spelling), None when the step is another kind."""
+        attr = _KIND_ATTRS.get(kind, kind)
         value: Model | None = getattr(self, attr)
         return value
 
@@ -371,6 +394,7 @@ class Step(Model):
 
     @property
     def title(self) -> str:
+        """The step's name, else its kind."""
         return self.name or self.kind
 
 
