@@ -27,15 +27,27 @@ from fate_e2e.waits import NotYet, wait_until
 
 RUNTIME_NAME = "fate-e2e-runc"
 KIND_NETWORK = "kind"
-KIND_BRIDGE = "fe2e-kind"
-ADDRESS_POOL = "10.250.0.0/16"
+DEFAULT_RUN_DIR = "/run/fate-e2e"
+DEFAULT_ADDRESS_POOL = "10.250.0.0/16"
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 90.0
 
 
 def run_dir() -> Path:
     """Runtime state (sockets, pidfiles): $FATE_E2E_RUN_DIR or /run/fate-e2e."""
-    return Path(os.environ.get("FATE_E2E_RUN_DIR", "/run/fate-e2e"))
+    return Path(os.environ.get("FATE_E2E_RUN_DIR", DEFAULT_RUN_DIR))
+
+
+def kind_bridge() -> str:
+    """Host bridge name of the kind network; unique per run dir so two labs never share it."""
+    if str(run_dir()) == DEFAULT_RUN_DIR:
+        return "fe2e-kind"
+    return "fe2e-" + hashlib.sha256(str(run_dir()).encode()).hexdigest()[:8]
+
+
+def address_pool() -> str:
+    """Where the private daemon allocates network subnets: $FATE_E2E_ADDRESS_POOL or 10.250/16."""
+    return os.environ.get("FATE_E2E_ADDRESS_POOL", DEFAULT_ADDRESS_POOL)
 
 
 def lab_bin_dir() -> Path:
@@ -241,7 +253,7 @@ def _dockerd_argv(containerd_sock: Path, wrapper: Path) -> list[str]:
         "--bridge", "none",
         "--iptables=false",
         "--ip-masq=false",
-        "--default-address-pool", f"base={ADDRESS_POOL},size=24",
+        "--default-address-pool", f"base={address_pool()},size=24",
         "--add-runtime", f"{RUNTIME_NAME}={wrapper}",
         "--default-runtime", RUNTIME_NAME,
         "--exec-opt", "native.cgroupdriver=cgroupfs",
@@ -266,7 +278,7 @@ def ensure_network(daemon: DockerDaemon) -> None:
     if KIND_NETWORK in names:
         return
     daemon.docker("network", "create", "-d", "bridge",
-                  "-o", f"com.docker.network.bridge.name={KIND_BRIDGE}",
+                  "-o", f"com.docker.network.bridge.name={kind_bridge()}",
                   "-o", "com.docker.network.bridge.enable_ip_masquerade=false",
                   KIND_NETWORK, what="creating the kind network")
 

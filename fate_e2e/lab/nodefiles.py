@@ -114,8 +114,9 @@ CNI_AGENT = r"""#!/bin/sh
 # fate-e2e CNI agent: writes this node's bridge conflist from its spec.podCIDR and keeps
 # routes to every other node's pod CIDR (via that node's InternalIP). Runs hostNetwork.
 set -u
-conf="/host${CNI_CONF:-/etc/cni/net.d/10-fate-e2e.conflist}"
-sa=/var/run/secrets/kubernetes.io/serviceaccount
+conf="${HOST_ROOT:-/host}${CNI_CONF:-/etc/cni/net.d/10-fate-e2e.conflist}"
+sa="${SA_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}"
+tmp="${TMPDIR:-/tmp}"
 server="https://${CONTROL_PLANE_ENDPOINT:-${KUBERNETES_SERVICE_HOST}:${KUBERNETES_SERVICE_PORT}}"
 render() {
   cat <<EOF
@@ -138,21 +139,22 @@ query='{range .items[*]}{.metadata.name}{" "}{.spec.podCIDR}{" "}'
 query="$query"'{.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}'
 while :; do
   if kubectl --server="$server" --token="$(cat "$sa/token")" --certificate-authority="$sa/ca.crt" \
-      get nodes -o jsonpath="$query" > /tmp/nodes 2>/tmp/err; then
+      get nodes -o jsonpath="$query" > "$tmp/nodes" 2>"$tmp/err"; then
     while read -r name cidr ip; do
       [ -n "$cidr" ] || continue
       if [ "$name" = "$NODE_NAME" ]; then
-        render "$cidr" > /tmp/conf
-        if ! cmp -s /tmp/conf "$conf"; then
-          cp /tmp/conf "$conf.tmp" && mv "$conf.tmp" "$conf" && echo "wrote $conf for $cidr"
+        render "$cidr" > "$tmp/conf"
+        if ! cmp -s "$tmp/conf" "$conf"; then
+          cp "$tmp/conf" "$conf.tmp" && mv "$conf.tmp" "$conf" && echo "wrote $conf for $cidr"
         fi
       elif [ -n "$ip" ]; then
         ip route replace "$cidr" via "$ip" || echo "route $cidr via $ip failed"
       fi
-    done < /tmp/nodes
+    done < "$tmp/nodes"
   else
-    cat /tmp/err
+    cat "$tmp/err"
   fi
+  [ -z "${ONCE:-}" ] || break
   sleep "${INTERVAL:-5}"
 done
 """
