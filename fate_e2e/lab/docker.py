@@ -272,8 +272,38 @@ def _ensure_cli_link(cli: str) -> None:
     tmp.replace(link)
 
 
+def _forward_rule() -> list[str]:
+    bridge = kind_bridge()
+    return ["FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT"]
+
+
+def ensure_bridge_forwarding() -> bool:
+    """Let node-to-node traffic cross the kind bridge when the host's FORWARD policy is DROP.
+
+    With br_netfilter, bridged packets traverse the host's FORWARD chain; a default Docker
+    (iptables on) sets its policy to DROP. Returns True when a rule was added.
+    """
+    if shutil.which("iptables") is None:
+        return False
+    rules = proc.run(["iptables", "-S", "FORWARD"], check=False)
+    if "-P FORWARD DROP" not in rules or " ".join(["-A", *_forward_rule()]) in rules:
+        return False
+    proc.run(["iptables", "-I", *_forward_rule()])
+    return True
+
+
+def remove_bridge_forwarding() -> None:
+    """Remove the rule ensure_bridge_forwarding added, if any."""
+    if shutil.which("iptables") is None:
+        return
+    rules = proc.run(["iptables", "-S", "FORWARD"], check=False)
+    if " ".join(["-A", *_forward_rule()]) in rules:
+        proc.run(["iptables", "-D", *_forward_rule()], check=False)
+
+
 def ensure_network(daemon: DockerDaemon) -> None:
     """Create the `kind` network with a fixed bridge name (IPv4 only) if it is missing."""
+    ensure_bridge_forwarding()
     names = daemon.docker("network", "ls", "--format", "{{.Name}}").split()
     if KIND_NETWORK in names:
         return
@@ -338,3 +368,4 @@ def stop_daemon() -> None:
     """Stop the private dockerd and its containerd (images stay in the cache)."""
     _stop_pid(run_dir() / "docker.pid", "dockerd", "private dockerd")
     _stop_pid(run_dir() / "containerd.pid", "containerd", "private containerd")
+    remove_bridge_forwarding()

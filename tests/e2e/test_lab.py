@@ -4,7 +4,7 @@ Builds or reuses the lab (`lab up`), creates a kind cluster from the lab's node 
 unique name and a kubeconfig under a tmp dir, then checks: nodes Ready, kube-system Running,
 CoreDNS resolving, a locally built image deployed, a NodePort answering from the host, a deleted
 pod recreated, a PVC bound through the default StorageClass.
-Workers: FATE_E2E_LAB_WORKERS (comma list, default "0"; e.g. "0,1" runs both layouts).
+Workers: FATE_E2E_LAB_WORKERS (comma list, default "0,1": both layouts, one after the other).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "kind"
 PROBE_IMAGE = "fate-e2e/lab-probe:1"
-WORKERS = [int(w) for w in os.environ.get("FATE_E2E_LAB_WORKERS", "0").split(",") if w.strip()]
+WORKERS = [int(w) for w in os.environ.get("FATE_E2E_LAB_WORKERS", "0,1").split(",") if w.strip()]
 
 
 @dataclass

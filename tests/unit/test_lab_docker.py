@@ -91,3 +91,30 @@ def test_runtime_wrapper_source_digest_ignores_tests(tmp_path: Path) -> None:
     assert docker._source_digest(tmp_path) == before
     (tmp_path / "main.go").write_text("package main\n// changed\n")
     assert docker._source_digest(tmp_path) != before
+
+
+def test_forwarding_rule_only_when_policy_drops(lab_dirs: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    policy = {"rules": "-P FORWARD ACCEPT\n"}
+
+    def fake_run(cmd: list[str], **_: object) -> str:
+        calls.append(list(cmd))
+        return policy["rules"] if "-S" in cmd else ""
+
+    monkeypatch.setattr("fate_e2e.lab.docker.shutil.which", lambda name: f"/usr/sbin/{name}")
+    monkeypatch.setattr("fate_e2e.lab.docker.proc.run", fake_run)
+    assert docker.ensure_bridge_forwarding() is False
+    policy["rules"] = "-P FORWARD DROP\n-A FORWARD -j DOCKER-USER\n"
+    assert docker.ensure_bridge_forwarding() is True
+    bridge = docker.kind_bridge()
+    assert calls[-1] == ["iptables", "-I", "FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT"]
+    policy["rules"] += f"-A FORWARD -i {bridge} -o {bridge} -j ACCEPT\n"
+    assert docker.ensure_bridge_forwarding() is False
+
+
+def test_bridge_name_differs_per_run_dir(lab_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    custom = docker.kind_bridge()
+    assert custom.startswith("fe2e-") and len(custom) <= 15
+    monkeypatch.setenv("FATE_E2E_RUN_DIR", docker.DEFAULT_RUN_DIR)
+    assert docker.kind_bridge() == "fe2e-kind" != custom
