@@ -25,7 +25,7 @@ MAX_TOYS_FOR_COVERAGE = 6
 def registered_flows(ctx: RunContext, party: PartySpec) -> list[str]:
     """Instances of fate_flow registered in the party's ZooKeeper."""
     pod = module_pod(ctx.kube, party, "zookeeper")
-    out = ctx.kube.exec(party.ns, pod, ["sh", "-c", f"zkCli.sh -server 127.0.0.1:{ZK_PORT} "
+    out = ctx.kube.exec(party.ns, pod, ["sh", "-c", f"zkcli -server 127.0.0.1:{ZK_PORT} "
                                         f"ls {ZK_FLOW_PATH} 2>/dev/null | tail -n 1"],
                         container="zookeeper", timeout=60).stdout.strip()
     match = re.search(r"\[(.*)\]\s*$", out)
@@ -38,7 +38,7 @@ def task_run_ips(ctx: RunContext, party: PartySpec) -> set[str]:
     """Distinct instance addresses that ran tasks of ``party`` (FATE's t_task table)."""
     pod = module_pod(ctx.kube, party, "mariadb")
     sql = f"SELECT DISTINCT f_run_ip FROM t_task WHERE f_party_id='{party.id}'"
-    cmd = f'mariadb -ufate -p"$MYSQL_PASSWORD" fate_flow -N -e {shlex.quote(sql)}'
+    cmd = f'mariadb -ufate -p"$MARIADB_PASSWORD" -h127.0.0.1 fate_flow -N -e {shlex.quote(sql)}'
     res = ctx.kube.exec(party.ns, pod, ["sh", "-c", cmd], container="mariadb", timeout=60)
     return {line.strip() for line in res.stdout.splitlines() if line.strip()
             and line.strip() != "NULL"}

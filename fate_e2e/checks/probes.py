@@ -168,7 +168,9 @@ def routes_configured(ctx: RunContext, party: PartySpec, args: dict[str, Any]) -
     live = ctx.installer.live_addresses()
     peers = [a for pid, a in live.items() if pid != party.id]
     cli = FlowCli(ctx.kube, party)
-    flow_conf = cli.shell("cat \"$FATE_E2E_CONF_DIR\"/*.yaml", timeout=60).stdout
+    # The route table fate_flow really reads (run-flow copies it into its conf dir).
+    flow_conf = cli.shell('cat "${FATE_FLOW_CONF_DIR:-/opt/fate/conf}/rabbitmq_route_table.yaml"',
+                          timeout=60).stdout
     nginx_pod = module_pod(ctx.kube, party, "nginx")
     nginx_conf = ctx.kube.exec(party.ns, nginx_pod, ["sh", "-c", "cat /etc/fate-nginx/*.conf"],
                                container="nginx", timeout=60).stdout

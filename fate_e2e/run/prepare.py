@@ -32,7 +32,7 @@ def prepare_tooling(scenario: Scenario, options: RunOptions) -> None:
     if provider != "kind" or not options.build:
         return
     from fate_e2e.images import build_images
-    from fate_e2e.lab import lab_up
+    from fate_e2e.lab.build import lab_up
 
     lab_up()
     build_images(fate_versions(scenario), spark=uses_spark(scenario))

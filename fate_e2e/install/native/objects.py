@@ -67,10 +67,11 @@ def pvc(party: PartySpec, name: str, module: str, size: str = "1Gi") -> Obj:
                      "resources": {"requests": {"storage": size}}}}
 
 
-def secret_env(*keys: str) -> list[Obj]:
-    """Environment variables taken from the party's credentials Secret."""
-    return [{"name": k, "valueFrom": {"secretKeyRef": {"name": CREDENTIALS_SECRET, "key": k}}}
-            for k in keys]
+def secret_env(**env_to_key: str) -> list[Obj]:
+    """Environment variables (name=Secret key) taken from the party's credentials Secret."""
+    return [{"name": name, "valueFrom": {"secretKeyRef": {"name": CREDENTIALS_SECRET,
+                                                          "key": key}}}
+            for name, key in env_to_key.items()]
 
 
 def field_env(name: str, path: str) -> Obj:
@@ -90,14 +91,16 @@ def http_probe(path: str, port: int, *, period: int = 10, failures: int = 3,
             "timeoutSeconds": 10, "failureThreshold": failures, "initialDelaySeconds": delay}
 
 
-def container(module: str, image: str, spec: ModuleSpec, *, command: list[str],
+def container(module: str, image: str, spec: ModuleSpec, *, args: list[str] | None = None,
               ports: dict[str, int], env: list[Obj] | None = None,
               mounts: list[Obj] | None = None, readiness: Obj | None = None,
               startup: Obj | None = None, liveness: Obj | None = None) -> Obj:
+    # The image's ENTRYPOINT (tini) stays; ``args`` replaces its CMD when given.
     out: Obj = {"name": WORKLOADS[module], "image": image, "imagePullPolicy": "IfNotPresent",
-                "command": command,
                 "ports": [{"name": n, "containerPort": p} for n, p in ports.items()],
                 "env": env or [], "volumeMounts": mounts or []}
+    if args:
+        out["args"] = args
     resources = spec.resources.model_dump(exclude_defaults=True)
     if resources:
         out["resources"] = resources

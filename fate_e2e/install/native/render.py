@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fate_e2e.install.base import PartyAddress
-from fate_e2e.install.native import scripts
 from fate_e2e.install.native.config import (
     FlowSettings,
     nginx_conf,
@@ -44,8 +43,6 @@ from fate_e2e.install.native.objects import (
     workload,
 )
 from fate_e2e.scenario.schema import ModuleSpec, PartySpec, Scenario
-
-CONF_DIR = "/etc/fate-e2e"
 
 
 @dataclass(frozen=True)
@@ -104,57 +101,56 @@ def base_objects(inputs: PartyInputs) -> list[Obj]:
     return objs
 
 
+FLOW_HOME = "/data/fate_flow"
+FLOW_CONF_MOUNT = "/etc/fate-flow"
+
+
 def mariadb_objects(inputs: PartyInputs) -> list[Obj]:
     party, spec = inputs.party, inputs.party.modules.mariadb
-    script = scripts.MARIADB_START
-    objs: list[Obj] = [config_map(party, "mariadb-start", {"start.sh": script}, "mariadb")]
+    objs: list[Obj] = []
     data: Obj
     if spec.persistence:
         objs.append(pvc(party, MARIADB_CLAIM, "mariadb", "2Gi"))
         data = {"name": "data", "persistentVolumeClaim": {"claimName": MARIADB_CLAIM}}
     else:
         data = {"name": "data", "emptyDir": {}}
-    ready = exec_probe('mariadb -ufate -p"$MYSQL_PASSWORD" -h127.0.0.1 fate_flow '
-                       "-e 'SELECT 1' >/dev/null", period=5, delay=3)
-    main = container("mariadb", inputs.images.mariadb, spec, command=["sh", "/start/start.sh"],
-                     ports={"mysql": MYSQL_PORT}, env=secret_env("MYSQL_PASSWORD"),
-                     mounts=[{"name": "data", "mountPath": "/var/lib/mysql"},
-                             {"name": "start", "mountPath": "/start"}],
+    # Ready = FATE's own user can log in to FATE's database over TCP.
+    ready = exec_probe('mariadb -u"$MARIADB_USER" -p"$MARIADB_PASSWORD" -h127.0.0.1 '
+                       "\"$MARIADB_DATABASE\" -e 'SELECT 1' >/dev/null", period=5, delay=3)
+    env = [{"name": "MARIADB_DATABASE", "value": "fate_flow"},
+           {"name": "MARIADB_USER", "value": "fate"},
+           *secret_env(MARIADB_PASSWORD="MYSQL_PASSWORD")]
+    main = container("mariadb", inputs.images.mariadb, spec, ports={"mysql": MYSQL_PORT},
+                     env=env, mounts=[{"name": "data", "mountPath": "/var/lib/mysql"}],
                      readiness=ready)
-    volumes = [data, {"name": "start", "configMap": {"name": "mariadb-start"}}]
     objs.append(workload(party, "mariadb", "StatefulSet", min(spec.replicas, 1),
-                         version=inputs.version, containers=[main], volumes=volumes,
-                         config_digest=digest(script, spec.persistence)))
+                         version=inputs.version, containers=[main], volumes=[data],
+                         config_digest=digest(spec.persistence)))
     return objs
 
 
 def rabbitmq_objects(inputs: PartyInputs) -> list[Obj]:
     party, spec = inputs.party, inputs.party.modules.rabbitmq
-    script = scripts.RABBITMQ_START
+    # Ready = every listener (AMQP, management) accepts connections.
     ready = exec_probe("/usr/lib/rabbitmq/bin/rabbitmq-diagnostics -q "
-                       "check_port_connectivity >/dev/null", period=10, timeout=20, delay=10)
+                       "check_port_connectivity >/dev/null", period=10, timeout=30, delay=10)
+    env = [{"name": "RABBITMQ_USER", "value": "fate"},
+           *secret_env(RABBITMQ_PASSWORD="RABBITMQ_PASSWORD"),
+           {"name": "HOME", "value": "/var/lib/rabbitmq"}]
     main = container("rabbitmq", inputs.images.rabbitmq, spec,
-                     command=["sh", "/start/start.sh"],
-                     ports={"amqp": AMQP_PORT, "mng": RABBITMQ_MNG_PORT},
-                     env=[*secret_env("RABBITMQ_PASSWORD"),
-                          {"name": "HOME", "value": "/var/lib/rabbitmq"},
-                          {"name": "RABBITMQ_NODENAME", "value": "rabbit@localhost"}],
-                     mounts=[{"name": "data", "mountPath": "/var/lib/rabbitmq"},
-                             {"name": "start", "mountPath": "/start"}],
+                     ports={"amqp": AMQP_PORT, "mng": RABBITMQ_MNG_PORT}, env=env,
+                     mounts=[{"name": "data", "mountPath": "/var/lib/rabbitmq"}],
                      readiness=ready)
-    volumes = [{"name": "data", "emptyDir": {}},
-               {"name": "start", "configMap": {"name": "rabbitmq-start"}}]
-    return [config_map(party, "rabbitmq-start", {"start.sh": script}, "rabbitmq"),
-            workload(party, "rabbitmq", "StatefulSet", min(spec.replicas, 1),
-                     version=inputs.version, containers=[main], volumes=volumes,
-                     config_digest=digest(script))]
+    return [workload(party, "rabbitmq", "StatefulSet", min(spec.replicas, 1),
+                     version=inputs.version, containers=[main],
+                     volumes=[{"name": "data", "emptyDir": {}}], config_digest=digest())]
 
 
 def nginx_objects(inputs: PartyInputs) -> list[Obj]:
     party, spec = inputs.party, inputs.party.modules.nginx
     conf = nginx_conf(party, inputs.peers)
     main = container("nginx", inputs.images.nginx, spec,
-                     command=["nginx", "-c", "/etc/fate-nginx/nginx.conf", "-g", "daemon off;"],
+                     args=["nginx", "-c", "/etc/fate-nginx/nginx.conf", "-g", "daemon off;"],
                      ports={"http": NGINX_HTTP_PORT},
                      mounts=[{"name": "conf", "mountPath": "/etc/fate-nginx"}],
                      readiness=http_probe("/healthz", NGINX_HTTP_PORT, period=5, delay=2))
@@ -167,28 +163,23 @@ def nginx_objects(inputs: PartyInputs) -> list[Obj]:
 def zookeeper_objects(inputs: PartyInputs) -> list[Obj]:
     party = inputs.party
     spec = party.modules.zookeeper or ModuleSpec()
-    script = scripts.ZOOKEEPER_START
-    main = container("zookeeper", inputs.images.zookeeper, spec,
-                     command=["sh", "/start/start.sh"], ports={"client": ZK_PORT},
-                     mounts=[{"name": "data", "mountPath": "/var/lib/zookeeper"},
-                             {"name": "start", "mountPath": "/start"}],
-                     readiness=exec_probe(f"zkCli.sh -server 127.0.0.1:{ZK_PORT} ls / "
-                                          ">/dev/null 2>&1", period=10, timeout=20, delay=5))
-    volumes = [{"name": "data", "emptyDir": {}},
-               {"name": "start", "configMap": {"name": "zookeeper-start"}}]
-    return [config_map(party, "zookeeper-start", {"start.sh": script}, "zookeeper"),
-            workload(party, "zookeeper", "StatefulSet", 1, version=inputs.version,
-                     containers=[main], volumes=volumes, config_digest=digest(script))]
+    ready = exec_probe(f"zkcli -server 127.0.0.1:{ZK_PORT} ls / >/dev/null 2>&1", period=10,
+                       timeout=30, delay=5)
+    main = container("zookeeper", inputs.images.zookeeper, spec, ports={"client": ZK_PORT},
+                     mounts=[{"name": "data", "mountPath": "/var/lib/zookeeper"}],
+                     readiness=ready)
+    return [workload(party, "zookeeper", "StatefulSet", 1, version=inputs.version,
+                     containers=[main], volumes=[{"name": "data", "emptyDir": {}}],
+                     config_digest=digest())]
 
 
 def flow_config(inputs: PartyInputs) -> dict[str, str]:
-    """The flow ConfigMap: service_conf and route table templates, plus the start script."""
+    """The flow ConfigMap: service_conf (no secrets: they come from env) and route table."""
     settings = FlowSettings(inputs.party, inputs.version, inputs.computing,
                             inputs.flow_spec.replicas, inputs.use_zookeeper)
     return {
         "service_conf.yaml": to_yaml(service_conf(settings)),
         "rabbitmq_route_table.yaml": to_yaml(route_table(inputs.party, inputs.peers)),
-        "start.sh": scripts.FLOW_START,
     }
 
 
@@ -201,15 +192,16 @@ def flow_objects(inputs: PartyInputs) -> list[Obj]:
         home: Obj = {"name": "home", "persistentVolumeClaim": {"claimName": FLOW_HOME_CLAIM}}
     else:
         home = {"name": "home", "emptyDir": {}}
-    env = [field_env("POD_IP", "status.podIP"), field_env("POD_NAME", "metadata.name"),
-           {"name": "PARTY_ID", "value": str(party.id)},
-           {"name": "FATE_E2E_CONF_DIR", "value": CONF_DIR},
-           *secret_env("MYSQL_PASSWORD", "RABBITMQ_PASSWORD")]
+    env = [field_env("POD_IP", "status.podIP"), field_env("FATE_FLOW_HOST", "status.podIP"),
+           {"name": "FATE_PARTY_ID", "value": str(party.id)},
+           {"name": "FATE_FLOW_CONF_MOUNT", "value": FLOW_CONF_MOUNT},
+           *secret_env(FATE_FLOW_DB_PASSWORD="MYSQL_PASSWORD",
+                       FATE_FLOW_RABBITMQ_PASSWORD="RABBITMQ_PASSWORD",
+                       RABBITMQ_PASSWORD="RABBITMQ_PASSWORD")]
     main = container(
-        "flow", inputs.images.flow, spec, command=["sh", f"{CONF_DIR}/start.sh"],
-        ports={"http": FLOW_HTTP_PORT, "grpc": FLOW_GRPC_PORT}, env=env,
-        mounts=[{"name": "conf", "mountPath": CONF_DIR},
-                {"name": "home", "mountPath": scripts.FLOW_HOME}],
+        "flow", inputs.images.flow, spec, ports={"http": FLOW_HTTP_PORT, "grpc": FLOW_GRPC_PORT},
+        env=env, mounts=[{"name": "conf", "mountPath": FLOW_CONF_MOUNT},
+                         {"name": "home", "mountPath": FLOW_HOME}],
         readiness=http_probe("/v2/site/info/query", FLOW_HTTP_PORT, period=5, delay=5),
         startup=http_probe("/v2/site/info/query", FLOW_HTTP_PORT, period=5, failures=60,
                            delay=5))
