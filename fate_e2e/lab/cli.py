@@ -69,7 +69,14 @@ def kind_clusters() -> list[str]:
     lab = find_lab()
     if lab is None or not daemon_running():
         return []
-    return proc.run([str(lab.kind), "get", "clusters"], env=lab.env()).split()
+    out = proc.run([str(lab.kind), "get", "clusters"], env=lab.env())
+    return parse_clusters(out)
+
+
+def parse_clusters(output: str) -> list[str]:
+    """Cluster names from `kind get clusters` (stderr's "No kind clusters found." ignored)."""
+    return [line.strip() for line in output.splitlines()
+            if line.strip() and " " not in line.strip()]
 
 
 def status() -> dict[str, Any]:

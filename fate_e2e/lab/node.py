@@ -195,6 +195,8 @@ def build_node_image(daemon: DockerDaemon, bins: Binaries) -> StageResult:
         return StageResult("node-image", True, seconds, node_image_facts(daemon))
     archive = _save_images(daemon, ids)
     assemble_node(daemon, stage_id, archive, sorted(ids), digest)
+    # drop superseded lab-built images (untagged ones carrying our digest label)
+    daemon.docker("image", "prune", "-f", "--filter", f"label={DIGEST_LABEL}", check=False)
     seconds = round(time.monotonic() - started, 1)
     facts = {**node_image_facts(daemon), "seconds": seconds,
              "rebuilt_components": components["built"]}

@@ -91,3 +91,8 @@ def test_purge_keeps_other_components_stamps(cache: Path) -> None:
     lab_cli.purge_cache()
     assert sorted(p.name for p in stamps.iterdir()) == ["fate-image-3.json"]
     assert not (cache / "lab").exists()
+
+
+def test_parse_clusters_ignores_kind_messages() -> None:
+    assert lab_cli.parse_clusters("No kind clusters found.\n") == []
+    assert lab_cli.parse_clusters("a\nlab-1-w0\n") == ["a", "lab-1-w0"]
