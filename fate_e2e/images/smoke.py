@@ -1,0 +1,317 @@
+"""Prove each built image really works: start it in the foreground, probe it, remove it.
+
+Containers run on the private daemon's ``kind`` network; probes go only to the addresses
+of the containers started here. Passwords are random per run and reach containers through
+the environment (``--env NAME``), never through a command line.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import secrets
+import socket
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fate_e2e.errors import CommandError, InfraError, ProductFailure
+from fate_e2e.images.catalog import ImageSet
+from fate_e2e.images.layers import container_name, remove_container
+from fate_e2e.lab.docker import KIND_NETWORK, DockerDaemon
+from fate_e2e.waits import NotYet, wait_until
+
+TOY_LINE = re.compile(r"toy test job (\S+) is (\w+)")
+FLOW_START_TIMEOUT = 180.0
+TOY_TIMEOUT = 600.0
+
+
+@dataclass
+class SmokeResult:
+    """What one image's check saw: ok or not, timings, details worth reporting."""
+
+    image: str
+    ok: bool
+    seconds: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def line(self) -> str:
+        verdict = "ok" if self.ok else "FAILED"
+        facts = ", ".join(f"{k}={v}" for k, v in self.details.items())
+        return f"{self.image}: {verdict} in {self.seconds:.1f}s ({facts})"
+
+
+@contextlib.contextmanager
+def container(daemon: DockerDaemon, image: str, purpose: str, *, env: dict[str, str],
+              args: tuple[str, ...] = (), cmd: tuple[str, ...] = ()) -> Iterator[str]:
+    """Run ``image`` detached on the kind network; remove it (with volumes) afterwards."""
+    name = container_name(f"smoke-{purpose}")
+    run = ["run", "--detach", "--name", name, "--network", KIND_NETWORK, *args]
+    for key in env:
+        run += ["--env", key]
+    daemon.docker(*run, image, *cmd, env=env, what=f"starting {purpose} ({image})")
+    try:
+        yield name
+    finally:
+        remove_container(daemon, name)
+
+
+def container_ip(daemon: DockerDaemon, name: str) -> str:
+    fmt = f'{{{{(index .NetworkSettings.Networks "{KIND_NETWORK}").IPAddress}}}}'
+    address = daemon.docker("inspect", "--format", fmt, name).strip()
+    if not address:
+        raise InfraError(f"container {name} has no address on network {KIND_NETWORK}")
+    return address
+
+
+def ensure_running(daemon: DockerDaemon, name: str) -> None:
+    """Raise InfraError (with the container log) when ``name`` exited."""
+    state = daemon.docker("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}",
+                          name).strip()
+    if not state.startswith("running"):
+        logs = daemon.docker("logs", "--tail", "40", name, check=False)
+        raise InfraError(f"container {name} is {state}; log tail:\n{logs}")
+
+
+def foreground_process(daemon: DockerDaemon, name: str) -> str:
+    """The command of the container's main process (child of tini, PID 1)."""
+    top = daemon.docker("top", name, "-o", "pid,ppid,args").splitlines()[1:]
+    rows = [line.split(None, 2) for line in top if line.strip()]
+    init = next((r for r in rows if "tini" in r[2]), None)
+    if init is None:
+        raise InfraError(f"{name}: tini is not running as the container's init: {top}")
+    children = [r[2] for r in rows if r[1] == init[0]]
+    if not children:
+        raise InfraError(f"{name}: nothing runs under tini: {top}")
+    return children[0]
+
+
+def wait_port(daemon: DockerDaemon, name: str, host: str, port: int, timeout: float) -> None:
+    def _probe() -> None:
+        ensure_running(daemon, name)
+        try:
+            with socket.create_connection((host, port), timeout=3):
+                return
+        except OSError as exc:
+            raise NotYet(f"{host}:{port}: {exc}") from exc
+
+    wait_until(f"{name} port {port}", _probe, timeout=timeout, interval=1.0)
+
+
+def http_get(url: str, *, user: str | None = None, password: str | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """(status, body) of a GET; HTTP errors are returned, not raised."""
+    request = urllib.request.Request(url, headers=headers or {})
+    if user is not None and password is not None:
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+
+
+def toy_verdict(output: str) -> tuple[str, str]:
+    """(job id, final status) from `flow test toy` output (its exit code means nothing)."""
+    found = TOY_LINE.findall(output)
+    if not found:
+        raise ProductFailure(f"flow test toy printed no job status:\n{output[-2000:]}")
+    job_id, status = found[-1]
+    return job_id, status
+
+
+def job_statuses(query_output: str) -> list[str]:
+    """Every party's status in `flow job query -j ID` output."""
+    data = json.loads(query_output)
+    if data.get("code") != 0:
+        raise ProductFailure(f"flow job query failed: {query_output[:1000]}")
+    jobs = data.get("data") or []
+    return [str(job.get("status")) for job in jobs]
+
+
+def smoke_flow(daemon: DockerDaemon, image: str) -> SmokeResult:
+    """Standalone fate_flow in the foreground + a single-party toy job that must succeed."""
+    started = time.monotonic()
+    with container(daemon, image, "flow", env={"FATE_PARTY_ID": "9999"}) as name:
+        address = container_ip(daemon, name)
+        wait_port(daemon, name, address, 9380, FLOW_START_TIMEOUT)
+        wait_port(daemon, name, address, 9360, 30)
+        ready = round(time.monotonic() - started, 1)
+        main = foreground_process(daemon, name)
+        if "fate_flow_server.py" not in main:
+            raise InfraError(f"{name}: tini's child is {main!r}, not fate_flow_server.py")
+        daemon.docker("exec", name, "flow", "init", "--ip", address, "--port", "9380")
+        toy_started = time.monotonic()
+        out = daemon.docker("exec", name, "flow", "test", "toy", "-gid", "9999", "-hid", "9999",
+                            what=f"toy job in {image}", timeout=TOY_TIMEOUT)
+        job_id, status = toy_verdict(out)
+        query = daemon.docker("exec", name, "flow", "job", "query", "-j", job_id)
+        statuses = job_statuses(query)
+        details = {"job": job_id, "toy": status, "parties": statuses, "ready_s": ready,
+                   "toy_s": round(time.monotonic() - toy_started, 1), "host": address}
+        if status != "success" or not statuses or set(statuses) != {"success"}:
+            logs = daemon.docker("exec", name, "sh", "-c",
+                                 "tail -n 30 /data/fate_flow/logs/fate_flow/*.log", check=False)
+            raise ProductFailure(f"toy job {job_id} in {image}: {status}, parties {statuses}"
+                                 f"\n{logs}")
+    return SmokeResult(image, True, round(time.monotonic() - started, 1), details)
+
+
+def smoke_rabbitmq(daemon: DockerDaemon, image: str) -> SmokeResult:
+    """Management API answers for the user set at start; federation plugin is loaded."""
+    started = time.monotonic()
+    user, password = "fate", secrets.token_urlsafe(12)
+    env = {"RABBITMQ_USER": user, "RABBITMQ_PASSWORD": password}
+    with container(daemon, image, "rabbitmq", env=env) as name:
+        address = container_ip(daemon, name)
+        wait_port(daemon, name, address, 5672, 120)
+        url = f"http://{address}:15672/api/overview"
+
+        def _overview() -> dict[str, Any]:
+            ensure_running(daemon, name)
+            try:
+                status, body = http_get(url, user=user, password=password)
+            except OSError as exc:
+                raise NotYet(str(exc)) from exc
+            if status != 200:
+                raise NotYet(f"HTTP {status}")
+            overview: dict[str, Any] = json.loads(body)
+            return overview
+
+        overview = wait_until("rabbitmq management API", _overview, timeout=60, interval=1)
+        wrong, _ = http_get(url, user=user, password=password + "x")
+        types = {t.get("name") for t in overview.get("exchange_types", [])}
+        if wrong != 401 or "x-federation-upstream" not in types:
+            raise InfraError(f"rabbitmq: bad password gave HTTP {wrong}, exchange types {types}")
+        main = foreground_process(daemon, name)
+        details = {"version": overview.get("rabbitmq_version"), "bad_password_http": wrong,
+                   "federation": True, "main": main.split()[0]}
+    return SmokeResult(image, True, round(time.monotonic() - started, 1), details)
+
+
+def smoke_mariadb(daemon: DockerDaemon, image: str) -> SmokeResult:
+    """The user/database set at start answer a SQL query over TCP."""
+    started = time.monotonic()
+    password = secrets.token_urlsafe(12) + "'q"
+    env = {"MARIADB_DATABASE": "fate_flow", "MARIADB_USER": "fate",
+           "MARIADB_PASSWORD": password}
+    with container(daemon, image, "mariadb", env=env) as name:
+        address = container_ip(daemon, name)
+        wait_port(daemon, name, address, 3306, 120)
+        query = ["exec", "--env", "MYSQL_PWD", name, "mariadb", "-h", "127.0.0.1",
+                 "-u", "fate", "fate_flow", "-N", "-e",
+                 "CREATE TABLE IF NOT EXISTS t (x INT); INSERT INTO t VALUES (42);"
+                 " SELECT SUM(x), DATABASE(), CURRENT_USER() FROM t"]
+
+        def _query() -> str:
+            ensure_running(daemon, name)
+            try:
+                return daemon.docker(*query, env={"MYSQL_PWD": password}).strip()
+            except CommandError as exc:
+                raise NotYet(exc.tail[-200:]) from exc
+
+        row = wait_until("mariadb SQL as fate", _query, timeout=60, interval=1)
+        if not row.startswith("42\tfate_flow\tfate@"):
+            raise InfraError(f"mariadb: unexpected query result {row!r}")
+        main = foreground_process(daemon, name)
+    return SmokeResult(image, True, round(time.monotonic() - started, 1),
+                       {"row": row.replace("\t", " "), "main": main.split()[0]})
+
+
+NGINX_TEST_CONF = """\
+map $http_dest_party_id $fate_e2e_backend {
+    default 127.0.0.1:8081;
+    10000 127.0.0.1:8082;
+}
+server {
+    listen 80;
+    location / { proxy_pass http://$fate_e2e_backend; }
+}
+server { listen 8081; location / { return 200 "party 9999\\n"; } }
+server { listen 8082; location / { return 200 "party 10000\\n"; } }
+"""
+
+
+def smoke_nginx(daemon: DockerDaemon, image: str) -> SmokeResult:
+    """A mounted conf routes on the dest-party-id header (as the FATE proxy conf will)."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="fate-e2e-nginx-") as tmp:
+        conf = Path(tmp) / "smoke.conf"
+        conf.write_text(NGINX_TEST_CONF)
+        os.chmod(tmp, 0o755)
+        conf.chmod(0o644)
+        args = ("--volume", f"{conf}:/etc/nginx/conf.d/smoke.conf:ro")
+        with container(daemon, image, "nginx", env={}, args=args) as name:
+            address = container_ip(daemon, name)
+            wait_port(daemon, name, address, 80, 60)
+            _, plain = http_get(f"http://{address}/")
+            _, routed = http_get(f"http://{address}/", headers={"dest-party-id": "10000"})
+            if plain.strip() != "party 9999" or routed.strip() != "party 10000":
+                raise InfraError(f"nginx routing: {plain!r} / {routed!r}")
+            main = foreground_process(daemon, name)
+            version = daemon.docker("exec", name, "nginx", "-v").strip()
+    return SmokeResult(image, True, round(time.monotonic() - started, 1),
+                       {"routing": "dest-party-id ok", "version": version, "main": main})
+
+
+def four_letter(address: str, port: int, word: str) -> str:
+    with socket.create_connection((address, port), timeout=5) as conn:
+        conn.sendall(word.encode())
+        data = b""
+        while chunk := conn.recv(4096):
+            data += chunk
+    return data.decode(errors="replace")
+
+
+def smoke_zookeeper(daemon: DockerDaemon, image: str) -> SmokeResult:
+    """ruok answers imok; zkcli lists and creates znodes."""
+    started = time.monotonic()
+    with container(daemon, image, "zookeeper", env={}) as name:
+        address = container_ip(daemon, name)
+        wait_port(daemon, name, address, 2181, 120)
+
+        def _ruok() -> str:
+            ensure_running(daemon, name)
+            try:
+                answer = four_letter(address, 2181, "ruok")
+            except OSError as exc:
+                raise NotYet(str(exc)) from exc
+            if answer != "imok":
+                raise NotYet(f"ruok -> {answer!r}")
+            return answer
+
+        wait_until("zookeeper ruok", _ruok, timeout=60, interval=1)
+        daemon.docker("exec", name, "zkcli", "-server", "127.0.0.1:2181", "create",
+                      "/fate-e2e-smoke", "ok")
+        listing = daemon.docker("exec", name, "zkcli", "-server", "127.0.0.1:2181", "ls", "/")
+        if "fate-e2e-smoke" not in listing or "zookeeper" not in listing:
+            raise InfraError(f"zookeeper ls / gave:\n{listing}")
+        main = foreground_process(daemon, name)
+        mode = next((ln for ln in four_letter(address, 2181, "srvr").splitlines()
+                     if ln.startswith("Mode:")), "Mode: ?")
+    return SmokeResult(image, True, round(time.monotonic() - started, 1),
+                       {"ruok": "imok", "ls": "ok", "mode": mode.split(": ")[-1],
+                        "main": main.split()[0]})
+
+
+SERVICE_CHECKS = {"rabbitmq": smoke_rabbitmq, "mariadb": smoke_mariadb, "nginx": smoke_nginx,
+                  "zookeeper": smoke_zookeeper}
+
+
+def smoke_image_set(daemon: DockerDaemon, images: ImageSet, *,
+                    services: bool = True) -> list[SmokeResult]:
+    """Check the flow image (toy job) and, with ``services``, each service image."""
+    results = [smoke_flow(daemon, images.flow)]
+    if services:
+        tags = images.tags()
+        results += [check(daemon, tags[role]) for role, check in SERVICE_CHECKS.items()]
+    return results
