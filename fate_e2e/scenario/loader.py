@@ -15,7 +15,7 @@ from fate_e2e.scenario.errors import ROOT, Problem, ScenarioError, format_path
 from fate_e2e.scenario.messages import describe, validation_problems
 from fate_e2e.scenario.schema import API_VERSION, Scenario
 from fate_e2e.scenario.semantics import check_scenario
-from fate_e2e.scenario.yamlread import YamlDocument, kind_of, read_yaml
+from fate_e2e.scenario.yamlread import YamlDocument, kind_of, line_count, read_yaml
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
@@ -35,10 +35,10 @@ def load_scenario_bytes(data: bytes, filename: str = "<bytes>") -> Scenario:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ScenarioError([Problem(filename, line, ROOT, f"not UTF-8 text (byte "
-                                     f"0x{data[exc.start]:02x} at offset {exc.start})")]) \
-            from None
+        line = line_count(data[:exc.start].decode("utf-8", "replace") + "x")
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScenarioError([Problem(filename, line, ROOT, f"not UTF-8 text: byte "
+                                     f"0x{data[exc.start]:02x} in column {column}")]) from None
     return load_scenario_text(text, filename)
 
 

@@ -166,6 +166,10 @@ def _message(error: ErrorDetails, path: YamlPath, key_error: bool) -> str:
         text = f"expected {_EXPECTS[kind]}, got {describe(got)}"
         if kind == "string_type" and isinstance(got, int | float):
             text += " (quote it)"
+        model = type_at(path)
+        if kind == "model_type" and isinstance(got, str) and isinstance(model, type) and \
+                issubclass(model, BaseModel) and got in allowed_keys(model):
+            text += f" (did you mean '{got}: {{}}'?)"
         return text
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]

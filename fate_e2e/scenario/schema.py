@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -62,7 +63,9 @@ def _duration(value: Any) -> Any:
                 return float(total)
             if total > MAX_DURATION:
                 raise ValueError(f"duration {value!r} is longer than 7 days")
-    raise ValueError(f"invalid duration {value!r}: expected a duration like 90s, 5m or 1h30m")
+        raise ValueError(f"invalid duration {value!r}: expected a duration like 90s, 5m or 1h30m")
+    got = "null" if value is None else f"a {type(value).__name__}"
+    raise ValueError(f"expected a duration like 90s, 5m or 1h30m, got {got}")
 
 
 def _dns_label(value: str) -> str:
@@ -313,14 +316,15 @@ class ExecStep(Model):
     expect_exit: int = 0
     expect_output: str | None = None
 
-    @model_validator(mode="after")
-    def _regex(self) -> ExecStep:
-        if self.expect_output is not None:
+    @field_validator("expect_output")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
             try:
-                re.compile(self.expect_output)
+                re.compile(value)
             except re.error as exc:
-                raise ValueError(f"expectOutput is not a valid regex: {exc}") from None
-        return self
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
 
 
 class AssertStep(Model):

@@ -178,12 +178,12 @@ class _Checker:
             self.assert_step(args, path, ordered=ordered)
 
     def deploy(self, args: DeployStep, path: YamlPath) -> None:
-        if args.parties is None:
+        if not args.parties:
+            if args.parties is not None:
+                self.add((*path, "parties"), "an empty list is ambiguous; omit 'parties' to "
+                                             "deploy every party")
             self.deployed.update(self.ids)
             return
-        if not args.parties:
-            self.add((*path, "parties"), "an empty list deploys nothing; omit 'parties' to "
-                                         "deploy every party")
         seen: set[int] = set()
         for index, party_id in enumerate(args.parties):
             if party_id in seen:

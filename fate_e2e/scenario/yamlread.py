@@ -7,6 +7,7 @@ reported with their line, never exceptions of another type.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from fate_e2e.scenario.errors import Problem, ScenarioError, YamlPath, format_pa
 MAX_CHARS = 1_000_000
 MAX_VALUES = 20_000
 MAX_DEPTH = 32
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 INT_LIMIT = 2**63
 
 _T = "tag:yaml.org,2002:"
@@ -26,6 +28,13 @@ _MAP, _SEQ, _MERGE = _T + "map", _T + "seq", _T + "merge"
 _STR, _TIMESTAMP = _T + "str", _T + "timestamp"
 _SCALARS = {_T + "null": "null", _T + "bool": "boolean", _T + "int": "integer",
             _T + "float": "number"}
+
+
+def line_count(text: str) -> int:
+    """Lines as YAML counts them (CR, LF, CRLF, NEL, LS and PS end a line); at least 1."""
+    breaks = _LINE_BREAK.findall(text)
+    ends_with_break = bool(breaks) and text.endswith(breaks[-1])
+    return max(1, len(breaks) + (0 if ends_with_break else 1))
 
 
 def kind_of(value: Any) -> str:
@@ -201,7 +210,7 @@ def _clip(text: str, limit: int = 24) -> str:
 def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
     """(line, message) of a PyYAML error, worded for people."""
     if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, max(0, exc.position)) + 1
+        line = line_count(text[:max(0, exc.position)] + "x")
         char = exc.character if isinstance(exc.character, int) else 0
         return line, f"invalid YAML: control character U+{char:04X} is not allowed"
     if not isinstance(exc, yaml.MarkedYAMLError):
@@ -213,6 +222,10 @@ def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
         return line, "invalid YAML: tab character; YAML indents with spaces only"
     if exc.context == "expected a single document in the stream":
         return line, "a scenario file holds a single YAML document; found a second one (---)"
+    if problem.startswith("found unexpected end of stream") and exc.context and \
+            exc.context_mark is not None:
+        hint = " (unclosed quote?)" if "quoted" in exc.context else ""
+        return exc.context_mark.line + 1, f"invalid YAML: the file ends {exc.context}{hint}"
     context = ""
     if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
         context = f" ({exc.context} at line {exc.context_mark.line + 1})"
@@ -223,7 +236,7 @@ def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
 
 def read_yaml(text: str, filename: str) -> YamlDocument:
     """Parse ``text`` (one YAML document); ScenarioError for anything not plain YAML data."""
-    last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    last_line = line_count(text)
 
     def fail(line: int, message: str, path: YamlPath = ()) -> ScenarioError:
         line = min(max(1, line), last_line)
