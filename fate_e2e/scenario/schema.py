@@ -250,7 +250,10 @@ class SteadyState(Model):
 
 
 class PodKillStep(Model):
-    """Delete pods of a party's module (or matching a selector) and watch them heal."""
+    """Delete pods of a party's module (or matching a selector) and watch them heal.
+
+    ``expectVerdict``/``expectProbe`` turn the step into a negative control.
+    """
 
     party: PartyId | None = None
     module: ModuleName | None = None
@@ -262,6 +265,8 @@ class PodKillStep(Model):
     block_recovery: bool = False
     steady_state: SteadyState = SteadyState()
     recovery_timeout: Duration = 600.0
+    expect_verdict: Literal["Pass", "Fail", "Error"] = "Pass"
+    expect_probe: ProbeName | None = None
 
     @model_validator(mode="after")
     def _target(self) -> PodKillStep:
@@ -271,6 +276,8 @@ class PodKillStep(Model):
             raise ValueError("count must be at least 1 (or 'all')")
         if self.during == "toy" and self.toy is None:
             raise ValueError("during: toy needs a 'toy' block with guest and host")
+        if self.expect_probe is not None and self.expect_verdict != "Fail":
+            raise ValueError("expectProbe (the probe that must fail) needs expectVerdict: Fail")
         return self
 
 

@@ -206,6 +206,13 @@ class _Checker:
             elif isinstance(args.count, int) and args.count > pods:
                 self.add((*path, "count"), f"count {args.count} is more than the {pods} "
                                            f"{args.module} pod(s) of party {party.id}")
+        if args.block_recovery:
+            if args.party is None or args.module is None:
+                self.add((*path, "blockRecovery"), "blockRecovery needs party and module (it "
+                                                   "scales the module to 0)")
+            elif args.expect_verdict == "Pass":
+                self.add((*path, "blockRecovery"), "blockRecovery keeps the pods down, so the "
+                                                   "step cannot pass: set expectVerdict: Fail")
         if args.toy is not None:
             if args.during != "toy":
                 self.add((*path, "toy"), "a 'toy' block is only used with during: toy")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fate_e2e.scenario import load_scenario
+from fate_e2e.scenario import load_scenario, load_scenario_text
 from fate_e2e.scenario.schema import AssertStep, DeployStep, ToyStep
 
 SCENARIOS = Path(__file__).parent.parent.parent / "scenarios"
@@ -42,3 +42,17 @@ def test_two_party_basic_deploys_both_parties_and_runs_the_toy_both_ways() -> No
     assert probes == {(probe, party) for probe in ("listening", "routes-configured")
                       for party in (9999, 10000)}
     assert scenario.finally_ == [] and scenario.expect == "pass"
+
+
+def doc_examples() -> list[str]:
+    """The YAML blocks of docs/scenario-format.md that are whole scenarios."""
+    text = (SCENARIOS.parent / "docs" / "scenario-format.md").read_text()
+    blocks = text.split("```yaml\n")[1:]
+    return [b.split("```", 1)[0] for b in blocks if b.startswith("apiVersion:")]
+
+
+def test_the_format_reference_examples_validate() -> None:
+    examples = doc_examples()
+    assert len(examples) >= 3
+    for text in examples:
+        load_scenario_text(text, "docs/scenario-format.md")
