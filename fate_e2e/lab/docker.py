@@ -253,6 +253,7 @@ def _dockerd_argv(containerd_sock: Path, wrapper: Path) -> list[str]:
         "--bridge", "none",
         "--iptables=false",
         "--ip-masq=false",
+        "--ip-forward=false",
         "--default-address-pool", f"base={address_pool()},size=24",
         "--add-runtime", f"{RUNTIME_NAME}={wrapper}",
         "--default-runtime", RUNTIME_NAME,

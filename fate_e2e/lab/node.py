@@ -28,6 +28,9 @@ K8S_DEBIAN_BASE = f"fate-e2e/k8s-debian-base:{v.DEBIAN_SUITE}"
 NODE_BASE = f"fate-e2e/kind-node-base:{v.DEBIAN_SUITE}"
 NODE_STAGE = f"fate-e2e/kind-node-stage:{v.KUBERNETES_VERSION}"
 BUILD_CONTAINER = "fate-e2e-node-build"
+# --no-unpack: no overlay-on-overlay at build time (unpacked when the node first runs them);
+# --compress-blobs: store gzip layers, the node's /var (copied per node) shrinks accordingly.
+IMPORT_FLAGS = ("--all-platforms", "--no-unpack", "--digests", "--compress-blobs")
 PATH_ENV = "ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin"
 
 
@@ -153,7 +156,7 @@ def assemble_node(daemon: DockerDaemon, stage_id: str, archive: Path, refs: list
         wait_until("containerd in the node build container", _ctr_up, timeout=60, interval=1)
         daemon.docker("cp", str(archive), f"{BUILD_CONTAINER}:/images.tar")
         daemon.docker("exec", BUILD_CONTAINER, "ctr", "--namespace=k8s.io", "images", "import",
-                      "--all-platforms", "--no-unpack", "--digests", "/images.tar",
+                      *IMPORT_FLAGS, "/images.tar",
                       what="importing component images into the node", timeout=1800)
         listed = daemon.docker("exec", BUILD_CONTAINER, "ctr", "--namespace=k8s.io", "images",
                                "list", "-q").split()
@@ -188,7 +191,7 @@ def build_node_image(daemon: DockerDaemon, bins: Binaries) -> StageResult:
                               "COPY crictl /usr/local/bin/\nCOPY kind/ /kind/",
                               _stage_files(bins), base_id=base_id)
     ids: dict[str, str] = components["ids"]
-    digest = key_digest({"stage": stage_id, "images": ids})
+    digest = key_digest({"stage": stage_id, "images": ids, "import": IMPORT_FLAGS})
     if image_label(daemon, v.node_image()) == digest:
         seconds = time.monotonic() - started
         say(f"node-image: {v.node_image()} up to date, nothing rebuilt")

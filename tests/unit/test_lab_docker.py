@@ -26,7 +26,7 @@ def test_dockerd_is_private(lab_dirs: Path) -> None:
     assert f"--data-root {lab_dirs}/cache/docker" in joined
     assert f"--exec-root {lab_dirs}/run/docker-exec" in joined
     assert "--bridge none" in joined
-    assert "--iptables=false" in argv
+    assert "--iptables=false" in argv and "--ip-forward=false" in argv
     assert f"--default-runtime {docker.RUNTIME_NAME}" in joined
     assert f"{docker.RUNTIME_NAME}=/x/runcwrap" in argv
 
