@@ -53,6 +53,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"{stage.name:22} {state:7} {stage.seconds:8.1f}s")
     print(f"total {report.seconds:.1f}s; DOCKER_HOST={lab.docker_host}")
     print(f"kind {lab.kind}\nnode image {lab.node_image}")
+    leftover = kind_clusters()
+    if leftover:
+        print(f"note: kind clusters still exist: {', '.join(leftover)} "
+              "(fate-e2e lab down deletes them)")
     return 0
 
 

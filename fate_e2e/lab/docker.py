@@ -9,12 +9,14 @@ missing from this VM's bounding set, so ``--privileged`` works).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,6 +226,7 @@ def _start_containerd() -> Path:
     if _pid_alive(pidfile, "containerd") and sock.exists():
         return sock
     state.mkdir(parents=True, exist_ok=True)
+    sock.unlink(missing_ok=True)  # a socket left by a containerd that is gone
     config = run_dir() / "containerd.toml"
     config.write_text(_containerd_config(state))
     log = logs_dir() / "containerd.log"
@@ -314,32 +317,51 @@ def ensure_network(daemon: DockerDaemon) -> None:
                   KIND_NETWORK, what="creating the kind network")
 
 
+@contextlib.contextmanager
+def _start_lock() -> Iterator[None]:
+    """Serialise daemon start-up between processes (two test runs, two builders)."""
+    run_dir().mkdir(parents=True, exist_ok=True)
+    with (run_dir() / "start.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _start_dockerd() -> None:
+    """Start containerd and dockerd (stale pidfiles from a previous boot removed first)."""
+    _ensure_packages()
+    wrapper = build_runtime_wrapper()
+    (cache_dir() / "docker").mkdir(parents=True, exist_ok=True)
+    containerd_sock = _start_containerd()
+    pidfile = run_dir() / "docker.pid"
+    if _pid_alive(pidfile, "dockerd") is None:
+        pidfile.unlink(missing_ok=True)  # dockerd refuses to start over a pid it cannot check
+    log = logs_dir() / "dockerd.log"
+    pid = _spawn(_dockerd_argv(containerd_sock, wrapper), log)
+
+    def _answers() -> None:
+        if not _alive(pid, "dockerd"):
+            raise InfraError(f"dockerd exited; log tail:\n{_tail(log)}")
+        try:
+            body = _ping(socket_path())
+        except OSError as exc:
+            raise NotYet(str(exc)) from exc
+        if body != "OK":
+            raise NotYet(f"/_ping said {body!r}")
+
+    wait_until("private dockerd", _answers, timeout=START_TIMEOUT, interval=0.5,
+               error=lambda exc: InfraError(f"{exc}\n--- dockerd log tail ---\n{_tail(log)}"))
+
+
 def ensure_daemon() -> DockerDaemon:
     """Install, build and start what the private daemon needs; return a handle once it answers."""
-    cli = None
     if not daemon_running():
-        _ensure_packages()
-        cli = docker_cli()
-        wrapper = build_runtime_wrapper()
-        run_dir().mkdir(parents=True, exist_ok=True)
-        (cache_dir() / "docker").mkdir(parents=True, exist_ok=True)
-        containerd_sock = _start_containerd()
-        log = logs_dir() / "dockerd.log"
-        pid = _spawn(_dockerd_argv(containerd_sock, wrapper), log)
-
-        def _answers() -> None:
-            if not _alive(pid, "dockerd"):
-                raise InfraError(f"dockerd exited; log tail:\n{_tail(log)}")
-            try:
-                body = _ping(socket_path())
-            except OSError as exc:
-                raise NotYet(str(exc)) from exc
-            if body != "OK":
-                raise NotYet(f"/_ping said {body!r}")
-
-        wait_until("private dockerd", _answers, timeout=START_TIMEOUT, interval=0.5,
-                   error=lambda exc: InfraError(f"{exc}\n--- dockerd log tail ---\n{_tail(log)}"))
-    cli = cli or docker_cli()
+        with _start_lock():
+            if not daemon_running():
+                _start_dockerd()
+    cli = docker_cli()
     _ensure_cli_link(cli)
     daemon = DockerDaemon(host=docker_host(), cli=cli)
     ensure_network(daemon)
