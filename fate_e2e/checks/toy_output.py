@@ -9,7 +9,7 @@ from dataclasses import dataclass
 _V2_STATUS = re.compile(r"^toy test job (?P<job>\S+) is (?P<status>\w+)\s*$", re.M)
 _V2_TIMEOUT = re.compile(r"^timeout\.\.\.\s*$", re.M)
 _V1_SUCCESS = re.compile(r"success to calculate secure_sum, it is (?P<sum>[-+0-9.eE]+)")
-_V1_JOB = re.compile(r"job (?:id )?(?:is )?(?P<job>20\d{12,}\d*)")
+_V1_JOB = re.compile(r"job[_ ]?id\W+(?:is\W+)?(?P<job>\d{14,})", re.I)
 _V1_FAIL = re.compile(r"job status is (?P<status>failed|canceled|timeout)", re.I)
 TERMINAL_OK = "success"
 TERMINAL_FAILED = ("failed", "canceled", "timeout")
