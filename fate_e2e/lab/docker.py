@@ -2,8 +2,9 @@
 
 It never touches a user's default daemon: it listens on unix:///run/fate-e2e/docker.sock,
 keeps images under ``<cache>/docker``, creates no docker0 bridge, leaves the host's iptables
-alone and runs every container through ``runcwrap`` (a runc wrapper that drops capabilities
-missing from this VM's bounding set, so ``--privileged`` works).
+alone (one bridge ACCEPT rule only if FORWARD drops) and runs every container through
+``runcwrap`` (a runc wrapper that drops capabilities missing from this VM's bounding set, so
+``--privileged`` works).
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ def _real_runc() -> str:
     raise InfraError("runc not found (apt-get install docker.io)")
 
 
-def _source_digest(src: Path) -> str:
+def source_digest(src: Path) -> str:
+    """Digest of a Go package's sources (go.mod and non-test .go files)."""
     digest = hashlib.sha256()
     sources = [f for f in sorted(src.glob("*.go")) if not f.name.endswith("_test.go")]
     for file in [*sources, src / "go.mod"]:
@@ -151,7 +153,7 @@ def build_runtime_wrapper() -> Path:
     """Build runcwrap (fate_e2e/lab/runcwrap) once per source digest; return its path."""
     src = Path(__file__).parent / "runcwrap"
     runc = _real_runc()
-    key = {"source": _source_digest(src), "runc": runc}
+    key = {"source": source_digest(src), "runc": runc}
     out = lab_bin_dir() / f"runcwrap-{key['source']}"
     stamp = Stamp("runcwrap", key)
     if stamp.done() and out.is_file():

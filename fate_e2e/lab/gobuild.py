@@ -11,6 +11,7 @@ from typing import Any
 from fate_e2e import proc
 from fate_e2e.errors import InfraError
 from fate_e2e.lab import versions as v
+from fate_e2e.lab.docker import source_digest
 from fate_e2e.lab.stages import StageResult, run_stage
 from fate_e2e.paths import cache_dir
 
@@ -192,16 +193,10 @@ def build_crictl() -> tuple[Path, StageResult]:
     return binary, run_stage("crictl-binary", key, [binary], _build)
 
 
-def _source_key(src: Path) -> str:
-    from fate_e2e.lab.docker import _source_digest
-
-    return _source_digest(src)
-
-
 def build_pause() -> tuple[Path, StageResult]:
     """The pod sandbox binary from fate_e2e/lab/pause."""
     src = PACKAGE_DIR / "pause"
-    digest = _source_key(src)
+    digest = source_digest(src)
     binary = lab_dir("pause", digest) / "pause"
     key = {"source": digest, "go": go_version()}
 

@@ -83,14 +83,14 @@ def test_containerd_config_is_private(lab_dirs: Path) -> None:
     assert "io.containerd.grpc.v1.cri" in text
 
 
-def test_runtime_wrapper_source_digest_ignores_tests(tmp_path: Path) -> None:
+def test_runtime_wrappersource_digest_ignores_tests(tmp_path: Path) -> None:
     (tmp_path / "go.mod").write_text("module x\n")
     (tmp_path / "main.go").write_text("package main\n")
-    before = docker._source_digest(tmp_path)
+    before = docker.source_digest(tmp_path)
     (tmp_path / "main_test.go").write_text("package main\n")
-    assert docker._source_digest(tmp_path) == before
+    assert docker.source_digest(tmp_path) == before
     (tmp_path / "main.go").write_text("package main\n// changed\n")
-    assert docker._source_digest(tmp_path) != before
+    assert docker.source_digest(tmp_path) != before
 
 
 def test_forwarding_rule_only_when_policy_drops(lab_dirs: Path,
