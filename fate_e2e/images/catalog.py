@@ -91,7 +91,7 @@ SERVICES: Final = {
     "rabbitmq": ServiceImage("rabbitmq", "rabbitmq-server", "3.10"),
     "mariadb": ServiceImage("mariadb", "mariadb-server", "10.11"),
     "nginx": ServiceImage("nginx", "nginx", "1.22"),
-    "zookeeper": ServiceImage("zookeeper", "zookeeper", "3.8"),
+    "zookeeper": ServiceImage("zookeeper", "libzookeeper-java", "3.8"),
 }
 
 
@@ -114,6 +114,11 @@ def flow_tag(fate_version: str, *, spark: bool = False) -> str:
 def torch_tag(torch_version: str = TORCH_VERSION) -> str:
     """The shared python + torch layer image every flow image starts from."""
     return f"{REPO}/fate-torch:{torch_version}"
+
+
+def venv_tag(fate_version: str) -> str:
+    """The torch layer plus one release's venv (the flow image without its entry script)."""
+    return f"{REPO}/fate-venv:{release(fate_version).version}"
 
 
 PYTHON_BASE_TAG: Final = f"{REPO}/fate-python:{DEBIAN_SUITE}"

@@ -10,7 +10,7 @@ from typing import Any
 from fate_e2e.errors import FateE2EError
 from fate_e2e.images import catalog
 
-OUR_REPOS = ("fate-flow", "fate-torch", "fate-python", *(s.name for s in
+OUR_REPOS = ("fate-flow", "fate-venv", "fate-torch", "fate-python", *(s.name for s in
                                                         catalog.SERVICES.values()))
 
 

@@ -8,6 +8,7 @@ live conf /opt/fate/conf, home (data, jobs, logs, model, upload, sqlite) /data/f
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from fate_e2e.cache import key_digest
@@ -87,38 +88,50 @@ def flow_changes(rel: FateRelease, *, spark: bool) -> list[str]:
     ]
 
 
-def flow_script(rel: FateRelease) -> str:
-    """Install the release's venv offline, add run-flow and the pristine conf."""
+def venv_script(rel: FateRelease) -> str:
+    """Install the release's packages offline into the torch venv; keep the pristine conf."""
     pip = f"{VENV}/bin/pip install --no-index --find-links /wheels/torch --find-links /wheels/fate"
     site = f"{VENV}/lib/python{catalog.PYTHON_VERSION}/site-packages"
     return "\n".join([
         f"{pip} -r /wheels/fate/requirements.txt",
         f"{pip} --no-deps 'fate-flow=={rel.fate_flow}'",
         f"{VENV}/bin/pip check || echo 'pip check: conflicts above are expected (fate-flow pins)'",
-        "install -m 0755 /stage/run-flow /opt/fate/bin/run-flow",
         f"mkdir -p /opt/fate/conf.default && cp -r {site}/fate_flow/conf/. /opt/fate/conf.default/",
         f"{VENV}/bin/python -c 'import torch, fate.arch, fate_client, fate_flow'",
         VENV_SIZE,
     ])
 
 
-def flow_image(daemon: DockerDaemon, rel: FateRelease, *, spark: bool = False) -> Built:
-    """``fate-e2e/fate-flow:<version>`` (Spark flavour built on top of it, see spark.py)."""
+def venv_image(daemon: DockerDaemon, rel: FateRelease) -> Built:
+    """``fate-e2e/fate-venv:<version>``: torch layer + the release's venv (no entry script)."""
     torch = torch_image(daemon, rel.torch)
     wheels = release_wheelhouse(rel)
-    stage = entry_stage(rel)
-    script = flow_script(rel)
+    script = venv_script(rel)
     key = {"base": torch.image_id, "wheels": wheels.facts.get("wheel_files"), "script": script,
+           "format": FORMAT}
+    mounts = {torch_wheelhouse(rel.torch).path: "/wheels/torch", wheels.path: "/wheels/fate"}
+    return commit_layer(daemon, base=torch.tag, tag=catalog.venv_tag(rel.version), key=key,
+                        script=script, mounts=mounts, user=f"{RUN_UID}:{RUN_UID}",
+                        changes=["USER root"])
+
+
+def flow_image(daemon: DockerDaemon, rel: FateRelease) -> Built:
+    """``fate-e2e/fate-flow:<version>``: the venv image + run-flow and the image config.
+
+    Its seconds cover every layer below it (wheelhouses, torch, venv); reused only if all were.
+    """
+    started = time.monotonic()
+    venv = venv_image(daemon, rel)
+    stage = entry_stage(rel)
+    script = "install -m 0755 /stage/run-flow /opt/fate/bin/run-flow"
+    changes = flow_changes(rel, spark=False)
+    key = {"base": venv.image_id, "script": script, "changes": changes,
            "entry": key_digest({"run-flow": (stage / "run-flow").read_text()}),
-           "changes": flow_changes(rel, spark=False), "format": FORMAT}
-    torch_dir = release_torch_dir(rel)
-    return commit_layer(daemon, base=torch.tag, tag=catalog.flow_tag(rel.version), key=key,
-                        script=script, mounts={torch_dir: "/wheels/torch",
-                                               wheels.path: "/wheels/fate", stage: "/stage"},
-                        user=f"{RUN_UID}:{RUN_UID}", changes=flow_changes(rel, spark=False))
-
-
-def release_torch_dir(rel: FateRelease) -> Path:
-    """The torch wheelhouse dir of ``rel`` (built already by torch_image)."""
-    return torch_wheelhouse(rel.torch).path
-
+           "format": FORMAT}
+    built = commit_layer(daemon, base=venv.tag, tag=catalog.flow_tag(rel.version), key=key,
+                         script=script, mounts={stage: "/stage"}, changes=changes)
+    venv_bytes = venv.facts.get("venv_bytes")
+    return replace(built, seconds=round(time.monotonic() - started, 1),
+                   reused=built.reused and venv.reused,
+                   facts={**built.facts, "venv_bytes": venv_bytes,
+                          "venv_layer_seconds": venv.seconds, "venv_layer_reused": venv.reused})

@@ -58,9 +58,13 @@ def nginx_setup(svc: ServiceImage) -> str:
 
 def zookeeper_setup(svc: ServiceImage) -> str:
     return (version_check(svc)
-            + "rm -rf /var/lib/zookeeper/version-2 /var/log/zookeeper/*\n"
+            + "adduser --system --group --home /var/lib/zookeeper --no-create-home zookeeper\n"
+            + "install -d -o zookeeper -g zookeeper /var/lib/zookeeper /var/log/zookeeper\n"
+            + "mkdir -p /etc/zookeeper\n"
+            + install_file("zk-log4j.conf", "/etc/zookeeper/log4j.properties", "0644")
             + install_file("run-zookeeper.sh", "/usr/local/bin/run-zookeeper")
-            + install_file("zkcli.sh", "/usr/local/bin/zkcli"))
+            + install_file("zkcli.sh", "/usr/local/bin/zkcli")
+            + "ln -s zkcli /usr/local/bin/zkCli.sh\n")
 
 
 SPECS = {
@@ -71,7 +75,10 @@ SPECS = {
                 [f"ENTRYPOINT {TINI}", 'CMD ["/usr/local/bin/run-mariadb"]', "EXPOSE 3306"]),
     "nginx": (("nginx", "tini"), nginx_setup,
               [f"ENTRYPOINT {TINI}", 'CMD ["nginx", "-g", "daemon off;"]', "EXPOSE 80"]),
-    "zookeeper": (("zookeeper", "openjdk-17-jre-headless", "tini"), zookeeper_setup,
+    # Debian's `zookeeper` package drags in the full default-jre (X11 libs); its jar package
+    # with the headless JRE is the same ZooKeeper, started by our own script.
+    "zookeeper": (("libzookeeper-java", "openjdk-17-jre-headless", "adduser", "tini"),
+                  zookeeper_setup,
                   [f"ENTRYPOINT {TINI}", 'CMD ["/usr/local/bin/run-zookeeper"]',
                    "EXPOSE 2181 2888 3888"]),
 }

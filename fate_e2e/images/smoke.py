@@ -11,7 +11,6 @@ import base64
 import contextlib
 import json
 import os
-import re
 import secrets
 import socket
 import tempfile
@@ -23,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fate_e2e.checks.toy_output import parse_job_query, parse_toy_v2
 from fate_e2e.errors import CommandError, InfraError, ProductFailure
 from fate_e2e.images.catalog import ImageSet
 from fate_e2e.images.layers import container_name, remove_container
 from fate_e2e.lab.docker import KIND_NETWORK, DockerDaemon
 from fate_e2e.waits import NotYet, wait_until
 
-TOY_LINE = re.compile(r"toy test job (\S+) is (\w+)")
 FLOW_START_TIMEOUT = 180.0
 TOY_TIMEOUT = 600.0
 
@@ -120,24 +119,6 @@ def http_get(url: str, *, user: str | None = None, password: str | None = None,
         return exc.code, exc.read().decode(errors="replace")
 
 
-def toy_verdict(output: str) -> tuple[str, str]:
-    """(job id, final status) from `flow test toy` output (its exit code means nothing)."""
-    found = TOY_LINE.findall(output)
-    if not found:
-        raise ProductFailure(f"flow test toy printed no job status:\n{output[-2000:]}")
-    job_id, status = found[-1]
-    return job_id, status
-
-
-def job_statuses(query_output: str) -> list[str]:
-    """Every party's status in `flow job query -j ID` output."""
-    data = json.loads(query_output)
-    if data.get("code") != 0:
-        raise ProductFailure(f"flow job query failed: {query_output[:1000]}")
-    jobs = data.get("data") or []
-    return [str(job.get("status")) for job in jobs]
-
-
 def smoke_flow(daemon: DockerDaemon, image: str) -> SmokeResult:
     """Standalone fate_flow in the foreground + a single-party toy job that must succeed."""
     started = time.monotonic()
@@ -153,16 +134,19 @@ def smoke_flow(daemon: DockerDaemon, image: str) -> SmokeResult:
         toy_started = time.monotonic()
         out = daemon.docker("exec", name, "flow", "test", "toy", "-gid", "9999", "-hid", "9999",
                             what=f"toy job in {image}", timeout=TOY_TIMEOUT)
-        job_id, status = toy_verdict(out)
-        query = daemon.docker("exec", name, "flow", "job", "query", "-j", job_id)
-        statuses = job_statuses(query)
+        toy = parse_toy_v2(out)
+        statuses: list[str] = []
+        if toy.job_id:
+            query = daemon.docker("exec", name, "flow", "job", "query", "-j", toy.job_id)
+            statuses = [record.status for record in parse_job_query(query)[2]]
+        job_id, status = toy.job_id, toy.status
         details = {"job": job_id, "toy": status, "parties": statuses, "ready_s": ready,
                    "toy_s": round(time.monotonic() - toy_started, 1), "host": address}
-        if status != "success" or not statuses or set(statuses) != {"success"}:
+        if not toy.success or not statuses or set(statuses) != {"success"}:
             logs = daemon.docker("exec", name, "sh", "-c",
                                  "tail -n 30 /data/fate_flow/logs/fate_flow/*.log", check=False)
-            raise ProductFailure(f"toy job {job_id} in {image}: {status}, parties {statuses}"
-                                 f"\n{logs}")
+            raise ProductFailure(f"toy job {job_id} in {image}: {status} {toy.detail},"
+                                 f" parties {statuses}\n{logs}")
     return SmokeResult(image, True, round(time.monotonic() - started, 1), details)
 
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# run-zookeeper: ZooKeeper (Debian) standalone or in an ensemble, in the foreground, logging
+# run-zookeeper: ZooKeeper (Debian libzookeeper-java) standalone or in an ensemble, in the foreground, logging
 # to stdout. Env: ZOO_CLIENT_PORT (2181), ZOO_MY_ID and ZOO_SERVERS (ensemble: "server.1=h1:
 # 2888:3888 server.2=..."), ZOO_4LW (four-letter words allowed: ruok,srvr,stat,mntr,conf).
 # Data: /var/lib/zookeeper. Config written to /etc/zookeeper/fate-e2e/zoo.cfg. Runs as zookeeper.
@@ -19,7 +19,7 @@ mkdir -p "$confdir" "$datadir"
 } > "$confdir/zoo.cfg"
 rm -f "$datadir/myid"
 if [ -n "${ZOO_MY_ID:-}" ]; then echo "$ZOO_MY_ID" > "$datadir/myid"; fi
-cp /etc/zookeeper/conf_example/log4j.properties "$confdir/log4j.properties"
+cp /etc/zookeeper/log4j.properties "$confdir/log4j.properties"
 set -- java -Dzookeeper.log.dir=/var/log/zookeeper -Dzookeeper.root.logger=INFO,CONSOLE \
     -XX:+HeapDumpOnOutOfMemoryError ${JAVA_OPTS:-} \
     -cp "$confdir:/usr/share/java/zookeeper.jar" \

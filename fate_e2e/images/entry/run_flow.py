@@ -123,12 +123,15 @@ def build_conf_dir(defaults: Path, mount: Path, conf_dir: Path,
 
 
 def prepare_home(home: Path, uid: int, gid: int) -> None:
-    """Create the home's dirs; when root, hand the home to the run user."""
+    """Create the home's dirs; when root, hand any of them not owned by the run user to it."""
     for sub in HOME_SUBDIRS:
         (home / sub).mkdir(parents=True, exist_ok=True)
-    if os.getuid() == 0 and home.stat().st_uid != uid:
-        for path in [home, *home.rglob("*")]:
-            os.lchown(path, uid, gid)
+    if os.getuid() != 0:
+        return
+    for top in [home, *(home / sub for sub in HOME_SUBDIRS)]:
+        if top.stat().st_uid != uid:
+            for path in [top, *top.rglob("*")]:
+                os.lchown(path, uid, gid)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 #!/bin/sh
 # zkcli: the ZooKeeper CLI (ZooKeeperMain) with console logging at WARN.
 exec java -Dzookeeper.root.logger=WARN,CONSOLE \
-    -cp /etc/zookeeper/conf_example:/usr/share/java/zookeeper.jar \
+    -cp /etc/zookeeper:/usr/share/java/zookeeper.jar \
     org.apache.zookeeper.ZooKeeperMain "$@"

@@ -1,0 +1,1 @@
+"""Entry scripts baked into the images (run-flow in Python, the services in sh)."""
