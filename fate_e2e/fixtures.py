@@ -23,7 +23,7 @@ class DeploymentFactory(Protocol):
     """Deploys FATE parties on the session cluster; removed after the test."""
 
     def __call__(self, *, parties: Sequence[int] = DEFAULT_PARTIES, version: str = "2.2.0",
-                 overrides: dict[str, Any] | None = None,
+                 party_fields: dict[int, dict[str, Any]] | None = None,
                  timeout: float = 1200.0) -> RunContext: ...
 
 
@@ -55,7 +55,10 @@ def fate_cluster(request: pytest.FixtureRequest) -> PooledCluster:
 @pytest.fixture
 def fate_deployment(fate_cluster: PooledCluster,
                     request: pytest.FixtureRequest) -> Iterator[DeploymentFactory]:
-    """Factory deploying parties into the session cluster; uninstalls them afterwards."""
+    """Factory deploying parties into the session cluster; uninstalls them afterwards.
+
+    ``party_fields`` adds scenario fields per party id (e.g. namespace, routeOverrides).
+    """
     from fate_e2e.run.deployments import deploy_parties
 
     created: list[RunContext] = []
@@ -63,11 +66,11 @@ def fate_deployment(fate_cluster: PooledCluster,
     name = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:50] or "test"
 
     def factory(*, parties: Sequence[int] = DEFAULT_PARTIES, version: str = "2.2.0",
-                overrides: dict[str, Any] | None = None,
+                party_fields: dict[int, dict[str, Any]] | None = None,
                 timeout: float = 1200.0) -> RunContext:
         ctx = deploy_parties(session_pool(request.config), fate_cluster, options, name=name,
-                             parties=parties, version=version, overrides=overrides or {},
-                             timeout=timeout)
+                             parties=parties, version=version,
+                             party_fields=party_fields or {}, timeout=timeout)
         created.append(ctx)
         return ctx
 

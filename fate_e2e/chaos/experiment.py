@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 
 from fate_e2e.chaos.steady import DuringMonitor, first_failure, probe_round, wait_recovered
 from fate_e2e.chaos.verdict import Timeline, Verdict
-from fate_e2e.errors import FateE2EError
+from fate_e2e.errors import FateE2EError, ProductFailure
 from fate_e2e.report.allure_io import attach_text, step
 from fate_e2e.run.context import RunContext
-from fate_e2e.scenario.schema import PartySpec, SteadyState
+from fate_e2e.scenario.schema import ChaosStep, PartySpec, SteadyState
 
 
 def run_experiment(ctx: RunContext, name: str, steady: SteadyState,
@@ -41,6 +41,9 @@ def run_experiment(ctx: RunContext, name: str, steady: SteadyState,
             with step(f"{name}: wait for recovery"):
                 still_failing = wait_recovered(ctx, probes, targets, timeout=recovery_timeout,
                                                interval=steady.interval, timeline=timeline)
+    except ProductFailure as exc:
+        timeline.add(f"failed while injecting: {exc}")
+        verdict = Verdict(name, "Fail", str(exc), timeline=timeline)
     except FateE2EError as exc:
         timeline.add(f"harness error: {exc}")
         verdict = Verdict(name, "Error", f"the experiment could not run: {exc}",
@@ -61,3 +64,19 @@ def run_experiment(ctx: RunContext, name: str, steady: SteadyState,
         ctx.record_time(f"recovery:{name}", verdict.recovery_seconds)
     ctx.finding(verdict.headline())
     return verdict
+
+
+def expect_verdict(verdict: Verdict, step: ChaosStep) -> None:
+    """Raise unless the verdict is what the step expects (negative controls expect Fail)."""
+    if step.expect_verdict == "Pass":
+        verdict.raise_unless_pass()
+        return
+    if verdict.status != step.expect_verdict:
+        raise ProductFailure(f"negative control expected verdict {step.expect_verdict}, got "
+                             f"{verdict.headline()}")
+    probe = step.expect_probe
+    if probe and (verdict.failing is None or verdict.failing.probe != probe):
+        named = verdict.failing.probe if verdict.failing else "no probe"
+        raise ProductFailure(f"negative control expected probe {probe} to fail, got {named}: "
+                             f"{verdict.headline()}")
+    attach_text("negative control", f"as expected: {verdict.headline()}")

@@ -3,52 +3,22 @@
 from __future__ import annotations
 
 import json
-import re
-import shlex
 import time
+from typing import Any
 
 from fate_e2e.chaos.background import BackgroundToy
-from fate_e2e.chaos.steady import first_failure, probe_round, wait_recovered
+from fate_e2e.chaos.experiment import run_experiment
 from fate_e2e.chaos.verdict import Timeline, Verdict
+from fate_e2e.checks.instances import flow_pod_ips, task_run_ips
 from fate_e2e.checks.toy import run_toy
-from fate_e2e.errors import FateE2EError
-from fate_e2e.install.native.names import SPARK_UI_PORT, ZK_PORT, module_pod, module_pods
-from fate_e2e.report.allure_io import attach_text, step
+from fate_e2e.errors import FateE2EError, ProductFailure
+from fate_e2e.install.native.names import SPARK_UI_PORT, module_pod
+from fate_e2e.report.allure_io import attach_text
 from fate_e2e.run.context import RunContext
 from fate_e2e.scenario.schema import PartySpec, ScaleStep
 from fate_e2e.waits import NotYet, WaitTimeout, wait_until
 
-ZK_FLOW_PATH = "/FATE-COMPONENTS/fate-flow"
 MAX_TOYS_FOR_COVERAGE = 6
-
-
-def registered_flows(ctx: RunContext, party: PartySpec) -> list[str]:
-    """Instances of fate_flow registered in the party's ZooKeeper."""
-    pod = module_pod(ctx.kube, party, "zookeeper")
-    out = ctx.kube.exec(party.ns, pod, ["sh", "-c", f"zkcli -server 127.0.0.1:{ZK_PORT} "
-                                        f"ls {ZK_FLOW_PATH} 2>/dev/null | tail -n 1"],
-                        container="zookeeper", timeout=60).stdout.strip()
-    match = re.search(r"\[(.*)\]\s*$", out)
-    if not match:
-        return []
-    return [x.strip() for x in match.group(1).split(",") if x.strip()]
-
-
-def task_run_ips(ctx: RunContext, party: PartySpec) -> set[str]:
-    """Distinct instance addresses that ran tasks of ``party`` (FATE's t_task table)."""
-    pod = module_pod(ctx.kube, party, "mariadb")
-    sql = f"SELECT DISTINCT f_run_ip FROM t_task WHERE f_party_id='{party.id}'"
-    cmd = f'mariadb -ufate -p"$MARIADB_PASSWORD" -h127.0.0.1 fate_flow -N -e {shlex.quote(sql)}'
-    res = ctx.kube.exec(party.ns, pod, ["sh", "-c", cmd], container="mariadb", timeout=60)
-    return {line.strip() for line in res.stdout.splitlines() if line.strip()
-            and line.strip() != "NULL"}
-
-
-def flow_pod_ips(ctx: RunContext, party: PartySpec) -> dict[str, str]:
-    """Ready flow pods of the party: name -> pod IP."""
-    names = set(module_pods(ctx.kube, party, "flow"))
-    return {p.metadata.name: p.status.pod_ip for p in ctx.kube.pods(party.ns)
-            if p.metadata.name in names}
 
 
 def scale_experiment(ctx: RunContext, args: ScaleStep, timeout: float) -> Verdict:
@@ -59,85 +29,53 @@ def scale_experiment(ctx: RunContext, args: ScaleStep, timeout: float) -> Verdic
     return _scale_spark(ctx, party, args, timeout)
 
 
-def _before(ctx: RunContext, args: ScaleStep, name: str, timeline: Timeline) -> Verdict | None:
-    failed = first_failure(probe_round(ctx, args.steady_state.probes, ctx.scenario.parties))
-    if failed is not None:
-        return Verdict(name, "Error", f"steady state not established: {failed.describe()}",
-                       failed, timeline=timeline)
-    timeline.add("steady state established")
-    return None
-
-
 def _scale_flow(ctx: RunContext, party: PartySpec, args: ScaleStep, timeout: float) -> Verdict:
+    """New instances must register in ZooKeeper, run tasks and keep jobs succeeding."""
     name = f"scale flow of party {party.id} to {args.replicas}"
-    timeline = Timeline()
-    verdict = _before(ctx, args, name, timeline)
-    if verdict is not None:
-        return verdict
     peer = next(p.id for p in ctx.scenario.parties if p.id != party.id)
-    try:
-        with step(f"{name}: apply through the installer"):
-            started = time.monotonic()
-            ctx.installer.scale(party, "flow", args.replicas, timeout=timeout)
-            ctx.record_time(f"scale_flow_{party.id}_ready", time.monotonic() - started)
-            pods = flow_pod_ips(ctx, party)
-            timeline.add(f"{len(pods)} flow pods ready: {', '.join(sorted(pods))}")
-        with step(f"{name}: every instance registers in ZooKeeper"):
-            def _registered() -> list[str]:
-                found = registered_flows(ctx, party)
-                if len(found) < args.replicas:
-                    raise NotYet(f"{len(found)}/{args.replicas} registered: {found}")
-                return found
 
-            found = wait_until(f"{args.replicas} fate_flow instances in ZooKeeper",
-                               _registered, timeout=300)
-            attach_text("zookeeper registrations", "\n".join(found))
-            timeline.add(f"{len(found)} instances registered under {ZK_FLOW_PATH}")
-        with step(f"{name}: every instance runs tasks"):
-            missing = _cover_instances(ctx, party, peer, timeline, timeout)
-            if missing:
-                return Verdict(name, "Fail", "instances that never ran a task: "
-                               + ", ".join(missing), timeline=timeline)
+    def inject(timeline: Timeline) -> float:
+        if args.block_recovery:
+            ctx.installer.scale(party, "zookeeper", 0, timeout=timeout, wait=False)
+            timeline.add("negative control: ZooKeeper scaled to 0, nothing can register")
+        struck = time.monotonic()
+        ctx.installer.scale(party, "flow", args.replicas, timeout=timeout,
+                            wait=not args.block_recovery)
+        ctx.record_time(f"scale_flow_{party.id}_to_{args.replicas}_ready",
+                        time.monotonic() - struck)
+        pods = flow_pod_ips(ctx, party)
+        timeline.add(f"{len(pods)} flow pod(s) ready: {', '.join(sorted(pods))}")
+        if args.block_recovery:
+            return struck
+        _cover_instances(ctx, party, peer, timeline, timeout)
         if args.kill_during_jobs:
-            with step(f"{name}: kill one instance while a job runs"):
-                result = _kill_one_during_toy(ctx, party, peer, timeline, timeout)
-                if not result:
-                    return Verdict(name, "Fail", "the job failed after one instance was killed",
-                                   timeline=timeline)
-        with step(f"{name}: steady state after"):
-            failing = wait_recovered(ctx, args.steady_state.probes, ctx.scenario.parties,
-                                     timeout=args.recovery_timeout,
-                                     interval=args.steady_state.interval, timeline=timeline)
-    except (FateE2EError, WaitTimeout) as exc:
-        return Verdict(name, "Error", str(exc), timeline=timeline)
-    finally:
-        attach_text(f"{name} timeline", timeline.render())
-    if failing is not None:
-        return Verdict(name, "Fail", failing.describe(), failing, timeline=timeline)
-    verdict = Verdict(name, "Pass", f"{args.replicas} instances registered, ran tasks and "
-                      "kept the federation working", timeline=timeline)
-    ctx.finding(verdict.headline())
-    return verdict
+            _kill_one_during_toy(ctx, party, peer, timeline, timeout)
+        return struck
+
+    return run_experiment(ctx, name, args.steady_state, inject,
+                          recovery_timeout=args.recovery_timeout,
+                          after_checks=["flow-registered", "flow-tasks"])
 
 
 def _cover_instances(ctx: RunContext, party: PartySpec, peer: int, timeline: Timeline,
-                     timeout: float) -> list[str]:
-    """Run toys until every flow instance shows up in the task table; return the missing."""
-    pods = flow_pod_ips(ctx, party)
+                     timeout: float) -> None:
+    """Run toys (at most 6) until every flow instance shows up in the task table."""
     for attempt in range(1, MAX_TOYS_FOR_COVERAGE + 1):
+        pods = flow_pod_ips(ctx, party)
         ran = task_run_ips(ctx, party)
-        missing = [f"{n} ({ip})" for n, ip in sorted(pods.items()) if ip not in ran]
-        if not missing:
+        if all(ip in ran for ip in pods.values()):
             timeline.add(f"all {len(pods)} instances ran tasks (t_task.f_run_ip)")
-            return []
+            return
         result = run_toy(ctx, guest=party.id, host=peer, timeout=timeout)
         timeline.add(f"toy {attempt}: {result.summary()}")
-    ran = task_run_ips(ctx, party)
-    return [f"{n} ({ip})" for n, ip in sorted(pods.items()) if ip not in ran]
+        if not result.success:
+            raise ProductFailure(f"toy failed after scaling party {party.id}'s flow: "
+                                 f"{result.summary()}")
 
 
 def _kill_one_during_toy(ctx: RunContext, party: PartySpec, peer: int, timeline: Timeline,
-                         timeout: float) -> bool:
+                         timeout: float) -> None:
+    """Kill one instance while a job runs; the job must still succeed through the others."""
     from kubernetes import client
 
     toy = BackgroundToy(ctx, party.id, peer, timeout=timeout)
@@ -148,16 +86,19 @@ def _kill_one_during_toy(ctx: RunContext, party: PartySpec, peer: int, timeline:
     timeline.add(f"killed {victim} while job {job} ran")
     result = toy.join()
     timeline.add(f"job {job}: {result.summary()}")
-    return result.success
+    ctx.finding(f"flow instance {victim} killed during job {job}: {result.summary()}")
+    if not result.success:
+        raise ProductFailure(f"job {job} failed after instance {victim} was killed: "
+                             f"{result.summary()}")
 
 
-def spark_master_status(ctx: RunContext, party: PartySpec) -> dict[str, object]:
+def spark_master_status(ctx: RunContext, party: PartySpec) -> dict[str, Any]:
     """The Spark master's /json/ status document."""
     pod = module_pod(ctx.kube, party, "sparkMaster")
     out = ctx.kube.exec(party.ns, pod, ["sh", "-c", "python3 -c \"import urllib.request;print("
                         f"urllib.request.urlopen('http://127.0.0.1:{SPARK_UI_PORT}/json/')"
                         ".read().decode())\""], container="spark-master", timeout=60).stdout
-    data: dict[str, object] = json.loads(out)
+    data: dict[str, Any] = json.loads(out)
     return data
 
 

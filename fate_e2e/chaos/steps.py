@@ -5,30 +5,15 @@ from __future__ import annotations
 import time
 
 from fate_e2e.chaos.background import BackgroundToy
-from fate_e2e.chaos.experiment import run_experiment
+from fate_e2e.chaos.experiment import expect_verdict, run_experiment
 from fate_e2e.chaos.faults import kill_pods, kill_targets, wait_replaced
-from fate_e2e.chaos.verdict import Timeline, Verdict
-from fate_e2e.errors import ProductFailure
+from fate_e2e.chaos.verdict import Timeline
 from fate_e2e.run.context import RunContext
 from fate_e2e.run.steps import handles
 from fate_e2e.scenario.schema import PodKillStep, ScaleStep, UpgradeStep
 
 # Faults of these modules must not lose FATE's job records.
 _STATEFUL = {"flow", "mariadb"}
-
-
-def _expected(verdict: Verdict, expect: str, probe: str | None) -> None:
-    """Pass when the verdict is what the step expects (negative controls expect Fail)."""
-    if expect == "Pass":
-        verdict.raise_unless_pass()
-        return
-    if verdict.status != expect:
-        raise ProductFailure(f"negative control expected verdict {expect}, got "
-                             f"{verdict.headline()}")
-    if probe and (verdict.failing is None or verdict.failing.probe != probe):
-        named = verdict.failing.probe if verdict.failing else "no probe"
-        raise ProductFailure(f"negative control expected probe {probe} to fail, got {named}: "
-                             f"{verdict.headline()}")
 
 
 @handles("podKill")
@@ -50,7 +35,8 @@ def pod_kill(ctx: RunContext, args: PodKillStep, timeout: float) -> None:
                      f"(grace {args.grace if args.grace is not None else 'default'})")
         if args.block_recovery:
             assert args.party is not None and args.module is not None
-            ctx.installer.scale(ctx.party(args.party), args.module, 0, timeout=timeout)
+            ctx.installer.scale(ctx.party(args.party), args.module, 0, timeout=timeout,
+                                wait=False)
             timeline.add(f"negative control: {args.module} scaled to 0, it cannot heal")
         else:
             wait_replaced(ctx, killed, selector, timeout=args.recovery_timeout)
@@ -65,7 +51,7 @@ def pod_kill(ctx: RunContext, args: PodKillStep, timeout: float) -> None:
 
     verdict = run_experiment(ctx, f"podKill {what}", args.steady_state, inject,
                              recovery_timeout=args.recovery_timeout, after_checks=after)
-    _expected(verdict, args.expect_verdict, args.expect_probe)
+    expect_verdict(verdict, args)
 
 
 @handles("scale")
@@ -73,8 +59,7 @@ def scale(ctx: RunContext, args: ScaleStep, timeout: float) -> None:
     """Scale a module through the installer and prove the new members work."""
     from fate_e2e.chaos.scaling import scale_experiment
 
-    verdict = scale_experiment(ctx, args, timeout)
-    verdict.raise_unless_pass()
+    expect_verdict(scale_experiment(ctx, args, timeout), args)
 
 
 @handles("upgrade")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from fate_e2e.checks.probes import run_probe
+from fate_e2e.chaos.experiment import expect_verdict, run_experiment
+from fate_e2e.chaos.verdict import Timeline
 from fate_e2e.checks.toy import run_toy
 from fate_e2e.errors import FateE2EError, ProductFailure
 from fate_e2e.report.allure_io import attach_text, step
@@ -33,30 +34,41 @@ def check_upgrade(current: str | None, target: str) -> None:
 
 
 def upgrade_party(ctx: RunContext, args: UpgradeStep, timeout: float) -> None:
-    """Upgrade the party, then check records and the federation in the new state."""
+    """Upgrade the party as an experiment, then run the toy in the new state."""
     party = ctx.party(args.party)
     current = ctx.installer.installed_version(party)
     check_upgrade(current, args.to)
-    with step(f"upgrade party {party.id}: {current} -> {args.to}"):
-        started = time.monotonic()
-        ctx.installer.upgrade(party, args.to, timeout=timeout)
-        ctx.record_time(f"upgrade_{party.id}_{current}_to_{args.to}", time.monotonic() - started)
-    with step(f"party {party.id}: earlier jobs still queryable"):
-        kept = run_probe(ctx, "jobs-retained", party)
-        attach_text("jobs-retained", kept.describe())
-        if not kept.ok:
-            raise ProductFailure(f"after upgrading party {party.id} to {args.to}: "
-                                 f"{kept.describe()}")
+    name = f"upgrade party {party.id} {current} -> {args.to}"
+
+    def inject(timeline: Timeline) -> float:
+        struck = time.monotonic()
+        ctx.installer.upgrade(party, args.to, timeout=timeout, wait=not args.block_recovery)
+        if args.block_recovery:
+            ctx.installer.scale(party, "flow", 0, timeout=timeout, wait=False)
+            timeline.add("negative control: upgraded flow scaled to 0")
+        else:
+            ctx.record_time(f"upgrade_{party.id}_{current}_to_{args.to}",
+                            time.monotonic() - struck)
+            timeline.add(f"party {party.id} rolled to {args.to}")
+        return struck
+
+    after = ["jobs-retained"] if any(j.status == "success" for j in ctx.jobs) else []
+    verdict = run_experiment(ctx, name, args.steady_state, inject,
+                             recovery_timeout=args.recovery_timeout, parties=[party],
+                             after_checks=after)
+    expect_verdict(verdict, args)
+    if args.block_recovery:
+        return
     versions = {p.id: ctx.installer.installed_version(p) for p in ctx.scenario.parties}
+    state = ", ".join(f"{pid}={v}" for pid, v in sorted(versions.items()))
     mixed = len(set(versions.values())) > 1
     peer = next(p.id for p in ctx.scenario.parties if p.id != party.id)
-    with step("toy in the " + ("mixed-version" if mixed else "upgraded") + " state"):
+    with step("toy in the " + ("mixed-version" if mixed else "upgraded") + f" state ({state})"):
         result = run_toy(ctx, guest=party.id, host=peer, timeout=ctx.scenario.fate.timeout)
-        state = ", ".join(f"{pid}={v}" for pid, v in sorted(versions.items()))
         attach_text("toy verdict", result.summary())
     if mixed:
-        verdict = "compatible" if result.success else "NOT compatible"
-        ctx.finding(f"mixed versions ({state}): {verdict}; evidence: {result.summary()}")
+        verdict_text = "compatible" if result.success else "NOT compatible"
+        ctx.finding(f"mixed versions ({state}): {verdict_text}; evidence: {result.summary()}")
         return
     if not result.success:
         raise ProductFailure(f"after the upgrade ({state}) the toy failed: {result.summary()}")

@@ -129,7 +129,8 @@ def _job_records(ctx: RunContext, party: PartySpec) -> tuple[list[str], list[str
     from fate_e2e.checks.toy_output import parse_job_query
 
     cli = FlowCli(ctx.kube, party)
-    kept, lost = [], []
+    kept: list[str] = []
+    lost: list[str] = []
     for job in ctx.jobs:
         if job.status != "success" or party.id not in (job.guest, job.host):
             continue
@@ -198,3 +199,36 @@ def listening(ctx: RunContext, party: PartySpec, args: dict[str, Any]) -> ProbeR
         return ProbeResult("listening", party.id, False, "; ".join(problems))
     return ProbeResult("listening", party.id, True,
                        "flow 9380/9360, rabbitmq 5672/15672, nginx 9300 listening")
+
+
+@probe("flow-registered")
+def flow_registered(ctx: RunContext, party: PartySpec, args: dict[str, Any]) -> ProbeResult:
+    """Every ready fate_flow instance is registered in the party's ZooKeeper."""
+    from fate_e2e.checks.instances import flow_pod_ips, registered_flows
+
+    pods = flow_pod_ips(ctx, party)
+    found = registered_flows(ctx, party)
+    missing = [f"{name} ({ip})" for name, ip in sorted(pods.items())
+               if not any(ip in entry for entry in found)]
+    if missing or not pods:
+        return ProbeResult("flow-registered", party.id, False,
+                           f"not registered under /FATE-COMPONENTS/fate-flow: "
+                           f"{', '.join(missing) or 'no ready flow pod'} "
+                           f"({len(found)} registration(s))", "flow")
+    return ProbeResult("flow-registered", party.id, True,
+                       f"{len(pods)} instance(s) registered", "flow")
+
+
+@probe("flow-tasks")
+def flow_tasks(ctx: RunContext, party: PartySpec, args: dict[str, Any]) -> ProbeResult:
+    """Every ready fate_flow instance shows up in FATE's task table as a task runner."""
+    from fate_e2e.checks.instances import flow_pod_ips, task_run_ips
+
+    pods = flow_pod_ips(ctx, party)
+    ran = task_run_ips(ctx, party)
+    idle = [f"{name} ({ip})" for name, ip in sorted(pods.items()) if ip not in ran]
+    if idle or not pods:
+        return ProbeResult("flow-tasks", party.id, False,
+                           f"never ran a task: {', '.join(idle) or 'no ready flow pod'}", "flow")
+    return ProbeResult("flow-tasks", party.id, True,
+                       f"all {len(pods)} instance(s) ran tasks", "flow")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -67,7 +68,7 @@ def minify(doc: dict[str, object], context: str | None) -> dict[str, object]:
             "contexts": [ctx], "clusters": clusters, "users": users}
 
 
-def _named(doc: dict[str, object], key: str) -> list[dict[str, dict[str, str]]]:
+def _named(doc: dict[str, object], key: str) -> list[dict[str, Any]]:
     items = doc.get(key) or []
     if not isinstance(items, list):
         raise InfraError(f"kubeconfig: '{key}' is not a list")

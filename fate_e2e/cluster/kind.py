@@ -106,11 +106,9 @@ class KindProvider:
 
 def _locate_kind() -> tuple[str, dict[str, str], str | None]:
     """The kind binary, its environment (DOCKER_HOST) and the default node image."""
-    try:
-        from fate_e2e.lab import find_lab
-    except ImportError:  # the lab package is optional at import time
-        find_lab = None
-    lab = find_lab() if find_lab else None
+    from fate_e2e.lab import find_lab
+
+    lab = find_lab()
     if lab is not None:
         from fate_e2e.lab.docker import ensure_daemon
 

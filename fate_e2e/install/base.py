@@ -36,15 +36,17 @@ class Installer(Protocol):
         """The party's manifests as YAML documents keyed by a file name, secrets redacted."""
         ...
 
-    def deploy(self, parties: Sequence[PartySpec], *, timeout: float) -> None:
-        """Install or converge ``parties`` and wait until each is ready."""
+    def deploy(self, parties: Sequence[PartySpec], *, timeout: float, wait: bool = True) -> None:
+        """Install or converge ``parties`` and (unless ``wait`` is False) wait until ready."""
         ...
 
-    def scale(self, party: PartySpec, module: str, replicas: int, *, timeout: float) -> None:
-        """Change a module's replicas and wait for the new members to be ready."""
+    def scale(self, party: PartySpec, module: str, replicas: int, *, timeout: float,
+              wait: bool = True) -> None:
+        """Change a module's replicas and (unless ``wait`` is False) wait until ready."""
         ...
 
-    def upgrade(self, party: PartySpec, version: str, *, timeout: float) -> None:
+    def upgrade(self, party: PartySpec, version: str, *, timeout: float,
+                wait: bool = True) -> None:
         """Roll a party to ``version`` (refusing downgrades) and wait until ready."""
         ...
 

@@ -50,10 +50,13 @@ def exec_(ctx: RunContext, args: ExecStep, timeout: float) -> None:
     pod = module_pod(ctx.kube, party, args.module)
     result = ctx.kube.exec(party.ns, pod, args.command, timeout=timeout)
     attach_text(f"exec {' '.join(args.command)}", result.output)
-    if result.returncode != args.expect_exit:
+    wanted_ok = result.returncode != 0 if args.expect_exit == "nonzero" \
+        else result.returncode == args.expect_exit
+    if not wanted_ok:
+        expected = "a non-zero code" if args.expect_exit == "nonzero" else args.expect_exit
         raise ProductFailure(
             f"party {args.party} {args.module}: `{' '.join(args.command)}` exited "
-            f"{result.returncode}, expected {args.expect_exit}: {result.output[-500:]}")
+            f"{result.returncode}, expected {expected}: {result.output[-500:]}")
     if args.expect_output and not re.search(args.expect_output, result.output):
         raise ProductFailure(
             f"party {args.party} {args.module}: output of `{' '.join(args.command)}` does not "

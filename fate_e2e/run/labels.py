@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import allure
 
 from fate_e2e.scenario.schema import Scenario
@@ -9,12 +11,13 @@ from fate_e2e.scenario.schema import Scenario
 
 def label_scenario(scenario: Scenario) -> None:
     """Describe the running scenario test in the Allure result (no-op without allure)."""
-    allure.dynamic.title(scenario.metadata.name)
+    dynamic: Any = allure.dynamic  # allure's API is untyped
+    dynamic.title(scenario.metadata.name)
     if scenario.metadata.description:
-        allure.dynamic.description(scenario.metadata.description)
-    allure.dynamic.tag(*scenario.markers)
-    allure.dynamic.parameter("fate.version", scenario.fate.version)
-    allure.dynamic.parameter("cluster.provider", scenario.cluster.provider)
-    allure.dynamic.label("suite", "scenarios/bugs" if scenario.issue else "scenarios")
+        dynamic.description(scenario.metadata.description)
+    dynamic.tag(*scenario.markers)
+    dynamic.parameter("fate.version", scenario.fate.version)
+    dynamic.parameter("cluster.provider", scenario.cluster.provider)
+    dynamic.label("suite", "scenarios/bugs" if scenario.issue else "scenarios")
     if scenario.issue:
-        allure.dynamic.issue(scenario.issue, scenario.issue)
+        dynamic.issue(scenario.issue, scenario.issue)

@@ -34,6 +34,8 @@ PROBES = (
     "jobs-lost",
     "routes-configured",
     "listening",
+    "flow-registered",
+    "flow-tasks",
 )
 
 _DURATION = re.compile(r"^(?:(\d{1,6})h)?(?:(\d{1,6})m)?(?:(\d{1,7})s)?$")
@@ -103,7 +105,8 @@ PartyId = Annotated[int, Field(ge=1, le=99_999_999)]
 ModuleName = Literal["flow", "mariadb", "rabbitmq", "nginx", "zookeeper", "sparkMaster",
                      "sparkWorker"]
 ProbeName = Literal["pods-ready", "flow-healthy", "broker-reachable", "toy", "jobs-retained",
-                    "jobs-lost", "routes-configured", "listening"]
+                    "jobs-lost", "routes-configured", "listening", "flow-registered",
+                    "flow-tasks"]
 
 
 class Model(BaseModel):
@@ -205,6 +208,14 @@ class Modules(Model):
     spark_worker: ModuleSpec | None = None
 
 
+class RouteOverride(Model):
+    """Replace parts of a peer's live address in this party's config (negative tests)."""
+
+    host: str | None = None
+    nginx_port: int | None = Field(None, ge=1, le=65535)
+    amqp_port: int | None = Field(None, ge=1, le=65535)
+
+
 class PartySpec(Model):
     """One FATE party: its id, namespace and modules."""
 
@@ -213,6 +224,7 @@ class PartySpec(Model):
     role: Literal["guest", "host", "arbiter"] | None = None
     version: FateVersion | None = None
     modules: Modules = Modules()
+    route_overrides: dict[PartyId, RouteOverride] = {}
 
     @property
     def ns(self) -> str:
@@ -249,10 +261,31 @@ class SteadyState(Model):
     interval: Duration = 10.0
 
 
-class PodKillStep(Model):
+class ChaosStep(Model):
+    """Fields every fault-injecting step shares: probes, recovery, negative controls.
+
+    ``blockRecovery`` makes the fault unable to heal (a negative control); then
+    ``expectVerdict: Fail`` and ``expectProbe`` say which verdict and failing probe
+    the step must end with.
+    """
+
+    block_recovery: bool = False
+    steady_state: SteadyState = SteadyState()
+    recovery_timeout: Duration = 600.0
+    expect_verdict: Literal["Pass", "Fail", "Error"] = "Pass"
+    expect_probe: ProbeName | None = None
+
+    @model_validator(mode="after")
+    def _control(self) -> ChaosStep:
+        if self.expect_probe is not None and self.expect_verdict != "Fail":
+            raise ValueError("expectProbe (the probe that must fail) needs expectVerdict: Fail")
+        return self
+
+
+class PodKillStep(ChaosStep):
     """Delete pods of a party's module (or matching a selector) and watch them heal.
 
-    ``expectVerdict``/``expectProbe`` turn the step into a negative control.
+    With ``blockRecovery`` the module is scaled to 0 right after the kill.
     """
 
     party: PartyId | None = None
@@ -262,11 +295,6 @@ class PodKillStep(Model):
     grace: int | None = Field(None, ge=0)
     during: Literal["idle", "toy"] = "idle"
     toy: ToyStep | None = None
-    block_recovery: bool = False
-    steady_state: SteadyState = SteadyState()
-    recovery_timeout: Duration = 600.0
-    expect_verdict: Literal["Pass", "Fail", "Error"] = "Pass"
-    expect_probe: ProbeName | None = None
 
     @model_validator(mode="after")
     def _target(self) -> PodKillStep:
@@ -276,27 +304,33 @@ class PodKillStep(Model):
             raise ValueError("count must be at least 1 (or 'all')")
         if self.during == "toy" and self.toy is None:
             raise ValueError("during: toy needs a 'toy' block with guest and host")
-        if self.expect_probe is not None and self.expect_verdict != "Fail":
-            raise ValueError("expectProbe (the probe that must fail) needs expectVerdict: Fail")
         return self
 
 
-class ScaleStep(Model):
-    """Change a module's replicas through the installer and verify the new members work."""
+class ScaleStep(ChaosStep):
+    """Change a module's replicas through the installer and verify the new members work.
+
+    With ``blockRecovery`` (flow) the party's ZooKeeper is scaled to 0 first, so new
+    instances cannot register.
+    """
 
     party: PartyId
     module: Literal["flow", "sparkWorker"]
     replicas: int = Field(ge=0, le=10)
     kill_during_jobs: bool = False
-    steady_state: SteadyState = SteadyState()
     recovery_timeout: Duration = 900.0
 
 
-class UpgradeStep(Model):
-    """Roll one party to another FATE version in place."""
+class UpgradeStep(ChaosStep):
+    """Roll one party to another FATE version in place; earlier jobs must stay queryable.
+
+    With ``blockRecovery`` the upgraded flow is scaled to 0 right after the rollout.
+    """
 
     party: PartyId
     to: FateVersion
+    steady_state: SteadyState = SteadyState(probes=["pods-ready", "flow-healthy",
+                                                    "broker-reachable"])
     recovery_timeout: Duration = 900.0
 
 
@@ -320,7 +354,7 @@ class ExecStep(Model):
     party: PartyId
     module: ModuleName
     command: list[str] = Field(min_length=1)
-    expect_exit: int = 0
+    expect_exit: int | Literal["nonzero"] = 0
     expect_output: str | None = None
 
     @field_validator("expect_output")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fate_e2e.scenario.errors import YamlPath
 from fate_e2e.scenario.schema import (
     AssertStep,
+    ChaosStep,
     DeployStep,
     ExecStep,
     PartySpec,
@@ -93,6 +94,12 @@ class _Checker:
                          f"{self.scenario.parties[other].id} (parties[{other}])")
             seen_ns.setdefault(party.ns, index)
             self.check_modules(party, ("parties", index, "modules"), spark)
+            for peer in party.route_overrides:
+                route: YamlPath = ("parties", index, "routeOverrides", peer)
+                if peer == party.id:
+                    self.add(route, "a party has no route to itself to override")
+                elif peer not in self.ids:
+                    self.add(route, f"party {peer} is not declared in parties")
 
     def check_modules(self, party: PartySpec, path: YamlPath, spark: bool) -> None:
         flow = party.modules.flow.replicas
@@ -148,6 +155,12 @@ class _Checker:
         if "toy" in steady.probes and len(self.ids) < 2:
             self.add((*path, "steadyState", "probes"),
                      "the toy probe needs at least two parties; list other probes")
+
+    def control(self, path: YamlPath, args: ChaosStep) -> None:
+        """A negative control (blockRecovery) cannot pass: it must expect Fail."""
+        if args.block_recovery and args.expect_verdict == "Pass":
+            self.add((*path, "blockRecovery"), "blockRecovery keeps the fault from healing, so "
+                                               "the step cannot pass: set expectVerdict: Fail")
 
     def recovery(self, step: Step, path: YamlPath, recovery: float) -> None:
         if step.timeout is not None and recovery > step.timeout:
@@ -206,13 +219,11 @@ class _Checker:
             elif isinstance(args.count, int) and args.count > pods:
                 self.add((*path, "count"), f"count {args.count} is more than the {pods} "
                                            f"{args.module} pod(s) of party {party.id}")
-        if args.block_recovery:
-            if args.party is None or args.module is None:
-                self.add((*path, "blockRecovery"), "blockRecovery needs party and module (it "
-                                                   "scales the module to 0)")
-            elif args.expect_verdict == "Pass":
-                self.add((*path, "blockRecovery"), "blockRecovery keeps the pods down, so the "
-                                                   "step cannot pass: set expectVerdict: Fail")
+        if args.block_recovery and (args.party is None or args.module is None):
+            self.add((*path, "blockRecovery"), "blockRecovery needs party and module (it "
+                                               "scales the module to 0)")
+        else:
+            self.control(path, args)
         if args.toy is not None:
             if args.during != "toy":
                 self.add((*path, "toy"), "a 'toy' block is only used with during: toy")
@@ -233,6 +244,10 @@ class _Checker:
                          f"{party.id} (modules.zookeeper) as its registry")
             if ordered:
                 self.replicas[(party.id, args.module)] = args.replicas
+        if args.block_recovery and args.module != "flow":
+            self.add((*path, "blockRecovery"), "blockRecovery of a scale step blocks flow "
+                                               "registration in ZooKeeper: module must be flow")
+        self.control(path, args)
         self.steady_state(path, args.steady_state)
         self.recovery(step, path, args.recovery_timeout)
 
@@ -244,6 +259,8 @@ class _Checker:
                 self.add((*path, "to"), f"party {party.id} is already on {current} at this "
                                         "step; upgrade.to must name another version")
             self.versions[party.id] = args.to
+        self.control(path, args)
+        self.steady_state(path, args.steady_state)
         self.recovery(step, path, args.recovery_timeout)
 
     def wait(self, args: WaitStep, path: YamlPath, *, ordered: bool) -> None:

@@ -9,7 +9,7 @@ from fate_e2e.install.native.config import FlowSettings, nginx_conf, route_table
 from fate_e2e.install.native.credentials import Credentials
 from fate_e2e.install.native.names import ANNOTATION_CONFIG
 from fate_e2e.install.native.render import Images, PartyInputs, as_documents, render_party
-from fate_e2e.scenario.schema import ModuleSpec, Modules, PartySpec
+from fate_e2e.scenario.schema import Modules, ModuleSpec, PartySpec
 
 IMAGES = Images("flow:2.2.0", "mariadb:1", "rabbitmq:1", "nginx:1", "zk:1")
 PEER = PartyAddress(10000, "172.18.0.2", 31001, 31002)
@@ -47,7 +47,7 @@ def test_service_conf_uses_placeholders_not_passwords() -> None:
 
 
 def test_scaled_flow_uses_zookeeper_registry() -> None:
-    objs = render_party(inputs(flow_replicas=3))
+    objs = render_party(inputs(replicas={"flow": 3}))
     flow = by_kind(objs, "StatefulSet")["flow"]
     assert flow["spec"]["replicas"] == 3  # type: ignore[index]
     assert "zookeeper" in by_kind(objs, "StatefulSet")

@@ -67,12 +67,14 @@ class NativeInstaller:
             party=party, version=self.version_of(party), computing=self.scenario.fate.computing,
             images=images_for(self.scenario, self.version_of(party)), peers=peers,
             credentials=creds, run_label=self.run_label,
-            flow_replicas=self.replicas.get((party.id, "flow")),
-            spark_workers=self.replicas.get((party.id, "sparkWorker")))
+            replicas={m: n for (pid, m), n in self.replicas.items() if pid == party.id})
 
     def _override(self, party_id: int, addr: PartyAddress) -> PartyAddress:
         """Apply deliberate route breakage (negative tests) to a peer's address."""
-        change = self.route_overrides.get(party_id, {}).get(addr.party_id)
+        change = dict(self.route_overrides.get(party_id, {}).get(addr.party_id, {}))
+        spec = self.scenario.party(party_id).route_overrides.get(addr.party_id)
+        if spec is not None:
+            change.update(spec.model_dump(by_alias=True, exclude_none=True))
         if not change:
             return addr
         return PartyAddress(addr.party_id, str(change.get("host", addr.host)),
@@ -107,7 +109,7 @@ class NativeInstaller:
             out[int(pid)] = PartyAddress(int(pid), str(entry["host"]), port, int(entry["port"]))
         return out
 
-    def deploy(self, parties: Sequence[PartySpec], *, timeout: float) -> None:
+    def deploy(self, parties: Sequence[PartySpec], *, timeout: float, wait: bool = True) -> None:
         started = time.monotonic()
         everyone = self.scenario.parties
         # Services of every party first: their NodePorts are the cross-party addresses.
@@ -121,6 +123,8 @@ class NativeInstaller:
             self.rendered[party.id] = objs
             self._save(party, objs)
             self.applier.apply(objs)
+        if not wait:
+            return
         remaining = max(60.0, timeout - (time.monotonic() - started))
         for party in parties:
             wait_party_ready(self.kube, party, self._expected_workloads(party),
@@ -131,16 +135,18 @@ class NativeInstaller:
         return {o["metadata"]["name"]: int(o["spec"]["replicas"]) for o in objs
                 if o["kind"] in ("Deployment", "StatefulSet")}
 
-    def scale(self, party: PartySpec, module: str, replicas: int, *, timeout: float) -> None:
+    def scale(self, party: PartySpec, module: str, replicas: int, *, timeout: float,
+              wait: bool = True) -> None:
         self.replicas[(party.id, module)] = replicas
-        self.deploy([party], timeout=timeout)
+        self.deploy([party], timeout=timeout, wait=wait)
 
-    def upgrade(self, party: PartySpec, version: str, *, timeout: float) -> None:
+    def upgrade(self, party: PartySpec, version: str, *, timeout: float,
+                wait: bool = True) -> None:
         from fate_e2e.chaos.upgrading import check_upgrade
 
         check_upgrade(self.installed_version(party), version)
         self.versions[party.id] = version
-        self.deploy([party], timeout=timeout)
+        self.deploy([party], timeout=timeout, wait=wait)
 
     def installed_version(self, party: PartySpec) -> str | None:
         live = self.applier.get("apps/v1", "StatefulSet", WORKLOADS["flow"], party.ns)

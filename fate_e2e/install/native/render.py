@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fate_e2e.install.base import PartyAddress
@@ -44,6 +44,8 @@ from fate_e2e.install.native.objects import (
 )
 from fate_e2e.scenario.schema import ModuleSpec, PartySpec, Scenario
 
+_ATTR = {"sparkMaster": "spark_master", "sparkWorker": "spark_worker"}
+
 
 @dataclass(frozen=True)
 class Images:
@@ -67,15 +69,18 @@ class PartyInputs:
     peers: Mapping[int, PartyAddress]
     credentials: Credentials
     run_label: str
-    flow_replicas: int | None = None
-    spark_workers: int | None = None
+    replicas: Mapping[str, int] = field(default_factory=dict)
+
+    def spec(self, module: str) -> ModuleSpec:
+        """The module's spec with live replica changes (scale steps) applied."""
+        base = getattr(self.party.modules, _ATTR.get(module, module)) or ModuleSpec()
+        if module in self.replicas:
+            return base.model_copy(update={"replicas": self.replicas[module]})
+        return base
 
     @property
     def flow_spec(self) -> ModuleSpec:
-        spec = self.party.modules.flow
-        if self.flow_replicas is not None:
-            spec = spec.model_copy(update={"replicas": self.flow_replicas})
-        return spec
+        return self.spec("flow")
 
     @property
     def use_zookeeper(self) -> bool:
@@ -106,7 +111,7 @@ FLOW_CONF_MOUNT = "/etc/fate-flow"
 
 
 def mariadb_objects(inputs: PartyInputs) -> list[Obj]:
-    party, spec = inputs.party, inputs.party.modules.mariadb
+    party, spec = inputs.party, inputs.spec("mariadb")
     objs: list[Obj] = []
     data: Obj
     if spec.persistence:
@@ -130,7 +135,7 @@ def mariadb_objects(inputs: PartyInputs) -> list[Obj]:
 
 
 def rabbitmq_objects(inputs: PartyInputs) -> list[Obj]:
-    party, spec = inputs.party, inputs.party.modules.rabbitmq
+    party, spec = inputs.party, inputs.spec("rabbitmq")
     # Ready = every listener (AMQP, management) accepts connections.
     ready = exec_probe("/usr/lib/rabbitmq/bin/rabbitmq-diagnostics -q "
                        "check_port_connectivity >/dev/null", period=10, timeout=30, delay=10)
@@ -147,7 +152,7 @@ def rabbitmq_objects(inputs: PartyInputs) -> list[Obj]:
 
 
 def nginx_objects(inputs: PartyInputs) -> list[Obj]:
-    party, spec = inputs.party, inputs.party.modules.nginx
+    party, spec = inputs.party, inputs.spec("nginx")
     conf = nginx_conf(party, inputs.peers)
     main = container("nginx", inputs.images.nginx, spec,
                      args=["nginx", "-c", "/etc/fate-nginx/nginx.conf", "-g", "daemon off;"],
@@ -162,13 +167,14 @@ def nginx_objects(inputs: PartyInputs) -> list[Obj]:
 
 def zookeeper_objects(inputs: PartyInputs) -> list[Obj]:
     party = inputs.party
-    spec = party.modules.zookeeper or ModuleSpec()
+    spec = inputs.spec("zookeeper")
     ready = exec_probe(f"zkcli -server 127.0.0.1:{ZK_PORT} ls / >/dev/null 2>&1", period=10,
                        timeout=30, delay=5)
     main = container("zookeeper", inputs.images.zookeeper, spec, ports={"client": ZK_PORT},
                      mounts=[{"name": "data", "mountPath": "/var/lib/zookeeper"}],
                      readiness=ready)
-    return [workload(party, "zookeeper", "StatefulSet", 1, version=inputs.version,
+    return [workload(party, "zookeeper", "StatefulSet", min(spec.replicas, 1),
+                     version=inputs.version,
                      containers=[main], volumes=[{"name": "data", "emptyDir": {}}],
                      config_digest=digest())]
 
