@@ -66,10 +66,9 @@ def main() -> int:
     sets = build_images(versions)
     build_seconds = round(time.monotonic() - started, 1)
     daemon = ensure_daemon()
-    sizes = {}
+    sizes: dict[str, int] = {}
     for tag in our_tags(versions):
-        size = daemon.docker("image", "inspect", "--format", "{{.Size}}", tag).strip()
-        sizes[tag] = int(size)
+        sizes[tag] = int(daemon.docker("image", "inspect", "--format", "{{.Size}}", tag))
     report: dict[str, Any] = {
         "mode": "cold" if args.cold else "warm", "build_seconds": build_seconds,
         "image_bytes": sizes, "wheelhouses": stamps("wheelhouse-"),

@@ -25,6 +25,7 @@ from typing import Any
 from fate_e2e.checks.toy_output import parse_job_query, parse_toy_v2
 from fate_e2e.errors import CommandError, InfraError, ProductFailure
 from fate_e2e.images.catalog import ImageSet
+from fate_e2e.images.flow import RUN_UID
 from fate_e2e.images.layers import container_name, remove_container
 from fate_e2e.lab.docker import KIND_NETWORK, DockerDaemon
 from fate_e2e.waits import NotYet, wait_until
@@ -81,13 +82,13 @@ def ensure_running(daemon: DockerDaemon, name: str) -> None:
 
 
 def foreground_process(daemon: DockerDaemon, name: str) -> str:
-    """The command of the container's main process (child of tini, PID 1)."""
-    top = daemon.docker("top", name, "-o", "pid,ppid,args").splitlines()[1:]
-    rows = [line.split(None, 2) for line in top if line.strip()]
-    init = next((r for r in rows if "tini" in r[2]), None)
+    """``uid: command`` of the container's main process (the child of tini, PID 1)."""
+    top = daemon.docker("top", name, "-o", "pid,ppid,uid,args").splitlines()[1:]
+    rows = [line.split(None, 3) for line in top if line.strip()]
+    init = next((r for r in rows if "tini" in r[3]), None)
     if init is None:
         raise InfraError(f"{name}: tini is not running as the container's init: {top}")
-    children = [r[2] for r in rows if r[1] == init[0]]
+    children = [f"{r[2]}: {r[3]}" for r in rows if r[1] == init[0]]
     if not children:
         raise InfraError(f"{name}: nothing runs under tini: {top}")
     return children[0]
@@ -128,8 +129,8 @@ def smoke_flow(daemon: DockerDaemon, image: str) -> SmokeResult:
         wait_port(daemon, name, address, 9360, 30)
         ready = round(time.monotonic() - started, 1)
         main = foreground_process(daemon, name)
-        if "fate_flow_server.py" not in main:
-            raise InfraError(f"{name}: tini's child is {main!r}, not fate_flow_server.py")
+        if "fate_flow_server.py" not in main or not main.startswith(f"{RUN_UID}:"):
+            raise InfraError(f"{name}: tini's child is {main!r}, not fate_flow_server.py as fate")
         daemon.docker("exec", name, "flow", "init", "--ip", address, "--port", "9380")
         toy_started = time.monotonic()
         out = daemon.docker("exec", name, "flow", "test", "toy", "-gid", "9999", "-hid", "9999",
@@ -141,6 +142,7 @@ def smoke_flow(daemon: DockerDaemon, image: str) -> SmokeResult:
             statuses = [record.status for record in parse_job_query(query)[2]]
         job_id, status = toy.job_id, toy.status
         details = {"job": job_id, "toy": status, "parties": statuses, "ready_s": ready,
+                   "main": main[:60],
                    "toy_s": round(time.monotonic() - toy_started, 1), "host": address}
         if not toy.success or not statuses or set(statuses) != {"success"}:
             logs = daemon.docker("exec", name, "sh", "-c",
@@ -176,9 +178,14 @@ def smoke_rabbitmq(daemon: DockerDaemon, image: str) -> SmokeResult:
         types = {t.get("name") for t in overview.get("exchange_types", [])}
         if wrong != 401 or "x-federation-upstream" not in types:
             raise InfraError(f"rabbitmq: bad password gave HTTP {wrong}, exchange types {types}")
+        users = daemon.docker("exec", "--user", "rabbitmq", "--env", "HOME=/var/lib/rabbitmq",
+                              name, "/usr/lib/rabbitmq/bin/rabbitmqctl", "list_users", "-q")
+        if not any(line.split()[:1] == [user] for line in users.splitlines()):
+            raise InfraError(f"rabbitmqctl list_users does not show {user}:\n{users}")
         main = foreground_process(daemon, name)
         details = {"version": overview.get("rabbitmq_version"), "bad_password_http": wrong,
-                   "federation": True, "main": main.split()[0]}
+                   "rabbitmqctl": "ok",
+                   "federation": True, "main": main[:60]}
     return SmokeResult(image, True, round(time.monotonic() - started, 1), details)
 
 
@@ -208,7 +215,7 @@ def smoke_mariadb(daemon: DockerDaemon, image: str) -> SmokeResult:
             raise InfraError(f"mariadb: unexpected query result {row!r}")
         main = foreground_process(daemon, name)
     return SmokeResult(image, True, round(time.monotonic() - started, 1),
-                       {"row": row.replace("\t", " "), "main": main.split()[0]})
+                       {"row": row.replace("\t", " "), "main": main[:60]})
 
 
 NGINX_TEST_CONF = """\
@@ -284,7 +291,7 @@ def smoke_zookeeper(daemon: DockerDaemon, image: str) -> SmokeResult:
                      if ln.startswith("Mode:")), "Mode: ?")
     return SmokeResult(image, True, round(time.monotonic() - started, 1),
                        {"ruok": "imok", "ls": "ok", "mode": mode.split(": ")[-1],
-                        "main": main.split()[0]})
+                        "main": main[:60]})
 
 
 SERVICE_CHECKS = {"rabbitmq": smoke_rabbitmq, "mariadb": smoke_mariadb, "nginx": smoke_nginx,
