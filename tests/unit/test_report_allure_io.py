@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fate_e2e.report.allure_io import (
-    active_results_dir,
     attach_file,
     attach_text,
     format_properties,
@@ -89,9 +88,12 @@ def test_write_categories(tmp_path: Path) -> None:
     assert json.loads(path.read_text()) == categories_json()
 
 
-def test_helpers_only_log_without_allure(caplog: pytest.LogCaptureFixture,
-                                         tmp_path: Path) -> None:
-    assert active_results_dir() is None
+def test_helpers_only_log_without_allure(caplog: pytest.LogCaptureFixture, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import fate_e2e.report.allure_io as allure_io
+
+    # Also when this suite itself runs with --alluredir.
+    monkeypatch.setattr(allure_io, "active_results_dir", lambda: None)
     caplog.set_level(logging.INFO, logger="fate_e2e.report")
     with step("deploy party 9999"):
         attach_text("toy output", "password: Nv6tQ1zXk9\nok")
