@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
+from fate_e2e import progress
 from fate_e2e.fixtures import chaos, fate_cluster, fate_deployment, toy_job
 from fate_e2e.paths import default_work_dir
 from fate_e2e.pytest_items import OPTIONS_KEY, POOL_KEY, ScenarioFile, is_scenario_file
+from fate_e2e.report.allure_io import write_categories
 from fate_e2e.run.options import RunOptions
 
 __all__ = ["chaos", "fate_cluster", "fate_deployment", "toy_job"]
@@ -41,6 +44,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    _progress_around_capture(config)
+    results = getattr(config.option, "allure_report_dir", None)
+    if results:
+        write_categories(Path(results))
     work = config.getoption("--fate-work-dir")
     config.stash[OPTIONS_KEY] = RunOptions(
         work_dir=Path(work).resolve() if work else default_work_dir().resolve(),
@@ -50,6 +57,21 @@ def pytest_configure(config: pytest.Config) -> None:
         fate_version=config.getoption("--fate-version"),
         build=not config.getoption("--fate-no-build"),
     )
+
+
+def _progress_around_capture(config: pytest.Config) -> None:
+    """Progress lines of waits reach the terminal even while pytest captures output."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    if capman is None:
+        return
+
+    def write(text: str) -> None:
+        with capman.global_and_fixture_disabled():
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    progress.set_sink(write, tty=sys.stderr.isatty())
+    config.add_cleanup(lambda: progress.set_sink(None))
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> ScenarioFile | None:

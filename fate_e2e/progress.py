@@ -9,13 +9,43 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
 
+class _Sink:
+    """Where progress lines go when something (the pytest plugin) redirects them."""
+
+    write: Callable[[str], None] | None = None
+    tty: bool = False
+
+
+def set_sink(write: Callable[[str], None] | None, *, tty: bool = False) -> None:
+    """Send progress lines to ``write`` (e.g. around pytest's output capture); None resets."""
+    _Sink.write, _Sink.tty = write, tty
+
+
+class _SinkStream:
+    """A minimal TextIO-like adapter over the sink function."""
+
+    def __init__(self, write: Callable[[str], None], tty: bool) -> None:
+        self._write, self._tty = write, tty
+
+    def write(self, text: str) -> int:
+        self._write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        """Writes are flushed by the sink."""
+
+    def isatty(self) -> bool:
+        return self._tty
+
+
 def _stream() -> TextIO:
-    # sys.__stderr__ bypasses pytest's capture so waits stay visible.
+    if _Sink.write is not None:
+        return _SinkStream(_Sink.write, _Sink.tty)  # type: ignore[return-value]
     return sys.__stderr__ or sys.stderr
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,10 +94,13 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
-        if isinstance(excinfo.value, AssertionError) or \
-                type(excinfo.value).__module__.startswith("fate_e2e"):
-            return f"{self.scenario.metadata.name}: {excinfo.value}"
-        return str(super().repr_failure(excinfo))
+        error = excinfo.value
+        head = f"{self.scenario.metadata.name}: {error}"
+        if isinstance(error, AssertionError) or type(error).__module__.startswith("fate_e2e"):
+            return head
+        # A harness bug: show where it happened, without pytest's own frames.
+        frames = traceback.format_exception(type(error), error, error.__traceback__)
+        return f"{head}\n[harness error {type(error).__name__}]\n" + "".join(frames[-12:])
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"scenario {self.scenario.metadata.name}"

@@ -50,11 +50,31 @@ def listening_sockets(ctx: RunContext, party: PartySpec,
     problems: list[str] = []
     try:
         for module, ports in expected.items():
-            host = pod_host(ctx, party, module)
-            sockets = host.socket.get_listening_sockets()
+            listening = listening_ports(pod_host(ctx, party, module))
             for port in ports:
-                if not any(s.startswith("tcp://") and s.endswith(f":{port}") for s in sockets):
+                if port not in listening:
                     problems.append(f"party {party.id} {module} is not listening on tcp {port}")
     finally:
         os.environ["PATH"] = path
     return problems
+
+
+def listening_ports(host: Any) -> set[int]:
+    """TCP ports in LISTEN state: via ss/netstat when the image has them, else /proc/net."""
+    try:
+        sockets = host.socket.get_listening_sockets()
+    except RuntimeError:  # neither ss nor netstat in the image
+        return proc_listening_ports("\n".join(
+            host.file(path).content_string for path in ("/proc/net/tcp", "/proc/net/tcp6")
+            if host.file(path).exists))
+    return {int(s.rsplit(":", 1)[1]) for s in sockets if s.startswith("tcp://")}
+
+
+def proc_listening_ports(table: str) -> set[int]:
+    """Ports of /proc/net/tcp{,6} rows in state 0A (LISTEN)."""
+    ports = set()
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and fields[3] == "0A" and ":" in fields[1]:
+            ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports

@@ -46,3 +46,15 @@ def make_installer(scenario: Scenario, pooled: PooledCluster, run_dir: Path) -> 
         return NativeInstaller(scenario, pooled.kube, pooled.cluster, run_dir)
     raise InfraError(f"installer {scenario.fate.installer!r} is not available in this version "
                      "of fate-e2e (available: native)")
+
+
+def image_ids(images: list[str]) -> dict[str, str]:
+    """Local image IDs of ``images`` (kind lab daemon); empty when there is no lab."""
+    from fate_e2e.lab import find_lab
+
+    lab = find_lab()
+    if lab is None or not images:
+        return {}
+    out = lab.docker.docker("image", "inspect", "--format", "{{.Id}}", *images, check=False)
+    ids = [line.strip() for line in out.splitlines() if line.startswith("sha256:")]
+    return dict(zip(images, ids, strict=False)) if len(ids) == len(images) else {}

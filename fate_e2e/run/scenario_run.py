@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from fate_e2e.report.allure_io import attach_text, step
 
 from fate_e2e import timing
 from fate_e2e.errors import InfraError
+from fate_e2e.report.allure_io import attach_text, record_environment, step
 from fate_e2e.run.context import RunContext
 from fate_e2e.run.options import RunOptions
 from fate_e2e.run.pool import ClusterPool
-from fate_e2e.run.prepare import make_installer, prepare_tooling
+from fate_e2e.run.prepare import fate_versions, image_ids, make_installer, prepare_tooling
 from fate_e2e.run.steps import execute_step
 from fate_e2e.scenario.schema import Scenario, Step
 
@@ -124,11 +124,20 @@ def _setup(scenario: Scenario, pool: ClusterPool, options: RunOptions,
     ctx.record_time("provision", provision)
     if pooled.create_seconds is not None:
         ctx.record_time("cluster_create", pooled.create_seconds)
+    images = installer.images(scenario.parties)
     with step("load images into the cluster"):
         started = time.monotonic()
-        pool.load_images(pooled, installer.images(scenario.parties))
+        pool.load_images(pooled, images)
         ctx.record_time("load_images", time.monotonic() - started)
     ctx.facts["kubernetes_version"] = pooled.kube.version
+    ctx.facts["images"] = image_ids(images) or {i: "(remote)" for i in images}
+    record_environment({
+        "fate.version": ", ".join(fate_versions(scenario)),
+        "kubernetes.version": ctx.facts["kubernetes_version"],
+        "cluster.provider": pooled.cluster.provider,
+        "cluster.node_image": pooled.cluster.node_image or "-",
+        **{f"image.{tag}": ident for tag, ident in ctx.facts["images"].items()},
+    })
     return ctx
 
 

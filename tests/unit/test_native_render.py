@@ -91,3 +91,14 @@ def test_nodeport_services_for_cross_party_traffic() -> None:
     assert services["nginx-external"]["spec"]["type"] == "NodePort"  # type: ignore[index]
     assert services["rabbitmq-external"]["spec"]["type"] == "NodePort"  # type: ignore[index]
     assert "nodePort" not in str(services["nginx-external"])  # allocated by the cluster
+
+
+def test_proc_net_tcp_listening_ports() -> None:
+    from fate_e2e.checks.infra import proc_listening_ports
+
+    table = """  sl  local_address rem_address   st tx_queue rx_queue
+   0: 0A F40A01:24A4 00000000:0000 0A 00000000:00000000 00:00000000 00000000
+   1: 00000000:1628 00000000:0000 0A 00000000:00000000 00:00000000 00000000
+   2: 0A F40A01:24A4 0A F40A02:8F3C 01 00000000:00000000 00:00000000 00000000
+"""
+    assert proc_listening_ports(table.replace("0A F40A01", "0AF40A01")) == {0x24A4, 0x1628}
