@@ -20,8 +20,9 @@ PYTHON_VERSION: Final = "3.11"
 # (verified), and it is by far the smallest CUDA-built torch on PyPI (cu11 deps ~1.4 GB
 # installed, against ~4 GB of cu12 deps for torch 2.x). Shared as one image layer.
 TORCH_VERSION: Final = "1.13.1"
-# setuptools >= 81 drops pkg_resources, which FATE's provider registration imports.
-SETUPTOOLS_PIN: Final = "setuptools<81"
+# setuptools >= 81 drops pkg_resources (FATE imports it); the venv's own (ensurepip, 66) is
+# replaced so the version comes from the wheelhouse, not from the Debian point release.
+SETUPTOOLS_PIN: Final = "setuptools>=77,<81"
 
 # fate_flow's requirements without the typing-extensions==4.8.0 pin that clashes with torch.
 _FLOW_2_2_REQUIREMENTS: Final = (
@@ -41,8 +42,9 @@ _FLOW_2_1_REQUIREMENTS: Final = (
 # pyfate 2.1.1 leaves these open; newer numpy breaks torch 1.13's ABI and newer
 # transformers/accelerate want torch 2: pin what pyfate 2.2.0 pins.
 _PYFATE_2_1_PINS: Final = ("numpy<2", "transformers==4.37.2", "accelerate==0.27.2")
-# Spark flavour: pyspark 3.5 runs on Debian's Java 17; storage `file` needs pyarrow.
-SPARK_REQUIREMENTS: Final = ("pyspark==3.5.9", "pyarrow")
+# Spark flavour: pyspark 3.5 runs on Debian's Java 17; storage `file` needs pyarrow
+# (< 20: newer ones need numpy 2, which torch 1.13 and pyfate do not take).
+SPARK_REQUIREMENTS: Final = ("pyspark==3.5.9", "pyarrow<20")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from fate_e2e.checks.toy_output import parse_job_query, parse_toy_v2
 from fate_e2e.errors import CommandError, InfraError, ProductFailure
 from fate_e2e.images.catalog import ImageSet
@@ -51,9 +53,10 @@ class SmokeResult:
 
 @contextlib.contextmanager
 def container(daemon: DockerDaemon, image: str, purpose: str, *, env: dict[str, str],
-              args: tuple[str, ...] = (), cmd: tuple[str, ...] = ()) -> Iterator[str]:
+              args: tuple[str, ...] = (), cmd: tuple[str, ...] = (),
+              name: str | None = None) -> Iterator[str]:
     """Run ``image`` detached on the kind network; remove it (with volumes) afterwards."""
-    name = container_name(f"smoke-{purpose}")
+    name = name or container_name(f"smoke-{purpose}")
     run = ["run", "--detach", "--name", name, "--network", KIND_NETWORK, *args]
     for key in env:
         run += ["--env", key]
@@ -120,36 +123,106 @@ def http_get(url: str, *, user: str | None = None, password: str | None = None,
         return exc.code, exc.read().decode(errors="replace")
 
 
+def run_toy(daemon: DockerDaemon, name: str, image: str) -> dict[str, Any]:
+    """Wait for fate_flow in ``name``, run the single-party toy, demand success everywhere."""
+    started = time.monotonic()
+    address = container_ip(daemon, name)
+    wait_port(daemon, name, address, 9380, FLOW_START_TIMEOUT)
+    wait_port(daemon, name, address, 9360, 30)
+    ready = round(time.monotonic() - started, 1)
+    main = foreground_process(daemon, name)
+    if "fate_flow_server.py" not in main or not main.startswith(f"{RUN_UID}:"):
+        raise InfraError(f"{name}: tini's child is {main!r}, not fate_flow_server.py as fate")
+    daemon.docker("exec", name, "flow", "init", "--ip", address, "--port", "9380")
+    toy_started = time.monotonic()
+    out = daemon.docker("exec", name, "flow", "test", "toy", "-gid", "9999", "-hid", "9999",
+                        what=f"toy job in {image}", timeout=TOY_TIMEOUT)
+    toy = parse_toy_v2(out)
+    statuses: list[str] = []
+    if toy.job_id:
+        query = daemon.docker("exec", name, "flow", "job", "query", "-j", toy.job_id)
+        statuses = [record.status for record in parse_job_query(query)[2]]
+    details = {"job": toy.job_id, "toy": toy.status, "parties": statuses, "ready_s": ready,
+               "main": main[:60], "toy_s": round(time.monotonic() - toy_started, 1),
+               "host": address}
+    if not toy.success or not statuses or set(statuses) != {"success"}:
+        logs = daemon.docker("exec", name, "sh", "-c",
+                             "tail -n 30 /data/fate_flow/logs/fate_flow/*.log", check=False)
+        raise ProductFailure(f"toy job {toy.job_id} in {image}: {toy.status} {toy.detail},"
+                             f" parties {statuses}\n{logs}")
+    return details
+
+
 def smoke_flow(daemon: DockerDaemon, image: str) -> SmokeResult:
     """Standalone fate_flow in the foreground + a single-party toy job that must succeed."""
     started = time.monotonic()
     with container(daemon, image, "flow", env={"FATE_PARTY_ID": "9999"}) as name:
-        address = container_ip(daemon, name)
-        wait_port(daemon, name, address, 9380, FLOW_START_TIMEOUT)
-        wait_port(daemon, name, address, 9360, 30)
-        ready = round(time.monotonic() - started, 1)
-        main = foreground_process(daemon, name)
-        if "fate_flow_server.py" not in main or not main.startswith(f"{RUN_UID}:"):
-            raise InfraError(f"{name}: tini's child is {main!r}, not fate_flow_server.py as fate")
-        daemon.docker("exec", name, "flow", "init", "--ip", address, "--port", "9380")
-        toy_started = time.monotonic()
-        out = daemon.docker("exec", name, "flow", "test", "toy", "-gid", "9999", "-hid", "9999",
-                            what=f"toy job in {image}", timeout=TOY_TIMEOUT)
-        toy = parse_toy_v2(out)
-        statuses: list[str] = []
-        if toy.job_id:
-            query = daemon.docker("exec", name, "flow", "job", "query", "-j", toy.job_id)
-            statuses = [record.status for record in parse_job_query(query)[2]]
-        job_id, status = toy.job_id, toy.status
-        details = {"job": job_id, "toy": status, "parties": statuses, "ready_s": ready,
-                   "main": main[:60],
-                   "toy_s": round(time.monotonic() - toy_started, 1), "host": address}
-        if not toy.success or not statuses or set(statuses) != {"success"}:
-            logs = daemon.docker("exec", name, "sh", "-c",
-                                 "tail -n 30 /data/fate_flow/logs/fate_flow/*.log", check=False)
-            raise ProductFailure(f"toy job {job_id} in {image}: {status} {toy.detail},"
-                                 f" parties {statuses}\n{logs}")
+        details = run_toy(daemon, name, image)
     return SmokeResult(image, True, round(time.monotonic() - started, 1), details)
+
+
+def default_service_conf(daemon: DockerDaemon, image: str) -> dict[str, Any]:
+    """The package's service_conf.yaml baked into a flow image."""
+    text = daemon.docker("run", "--rm", "--network", "none", "--entrypoint", "cat", image,
+                         "/opt/fate/conf.default/service_conf.yaml")
+    conf: dict[str, Any] = yaml.safe_load(text)
+    return conf
+
+
+def spark_flow_conf(base: dict[str, Any], mq_host: str, user: str,
+                    flow_name: str) -> dict[str, Any]:
+    """Spark computing, RabbitMQ federation (client mode), file storage; no password in it.
+
+    Scheduling calls go through the ``nginx`` proxy setting, pointed at the flow itself (by
+    its container name, which Docker's DNS resolves): one party needs no real proxy.
+    """
+    conf = dict(base)
+    conf["default_engines"] = {"computing": "spark", "federation": "rabbitmq",
+                               "storage": "file"}
+    conf["fateflow"] = {**conf.get("fateflow", {}), "proxy_name": "nginx"}
+    federation = dict(conf.get("federation") or {})
+    federation["rabbitmq"] = {"host": mq_host, "port": 5672, "mng_port": 15672, "user": user,
+                              "password": "", "mode": "client"}
+    federation["nginx"] = {"host": flow_name, "http_port": 9380, "protocol": "http"}
+    conf["federation"] = federation
+    return conf
+
+
+def smoke_flow_spark(daemon: DockerDaemon, image: str, rabbitmq_image: str) -> SmokeResult:
+    """Spark flavour: a toy job on Spark (local master) with RabbitMQ federation succeeds."""
+    started = time.monotonic()
+    user, password = "fate", secrets.token_urlsafe(12)
+    mq_env = {"RABBITMQ_USER": user, "RABBITMQ_PASSWORD": password}
+    with tempfile.TemporaryDirectory(prefix="fate-e2e-spark-") as tmp, \
+            container(daemon, rabbitmq_image, "spark-mq", env=mq_env) as mq:
+        mq_ip = container_ip(daemon, mq)
+        wait_port(daemon, mq, mq_ip, 5672, 120)
+        conf_dir, spark_dir = Path(tmp) / "conf", Path(tmp) / "spark"
+        conf_dir.mkdir()
+        spark_dir.mkdir()
+        flow_name = container_name("smoke-flow-spark")
+        conf = spark_flow_conf(default_service_conf(daemon, image), mq_ip, user, flow_name)
+        (conf_dir / "service_conf.yaml").write_text(yaml.safe_dump(conf))
+        (conf_dir / "rabbitmq_route_table.yaml").write_text(
+            yaml.safe_dump({"9999": {"host": mq_ip, "port": 5672}}))
+        (spark_dir / "spark-defaults.conf").write_text(
+            "spark.master local[2]\nspark.pyspark.python /opt/fate/venv/bin/python\n")
+        for path in [Path(tmp), conf_dir, spark_dir, *conf_dir.iterdir(), *spark_dir.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        args = ("--volume", f"{conf_dir}:/etc/fate-flow:ro",
+                "--volume", f"{spark_dir}:/opt/fate/spark-conf:ro")
+        env = {"FATE_PARTY_ID": "9999", "FATE_FLOW_RABBITMQ_PASSWORD": password}
+        with container(daemon, image, "flow-spark", env=env, args=args,
+                       name=flow_name) as name:
+            details = run_toy(daemon, name, image)
+            used = daemon.docker("exec", name, "sh", "-c", "grep -rl 'SparkContext: Running Spark'"
+                                 f" /data/fate_flow/logs/{details['job']} | wc -l").strip()
+            if used in ("", "0"):
+                raise ProductFailure(f"toy job {details['job']} in {image} succeeded but its"
+                                     " logs show no Spark context: Spark was not used")
+            details["spark_task_logs"] = int(used)
+    return SmokeResult(image, True, round(time.monotonic() - started, 1),
+                       {**details, "computing": "spark local[2]", "federation": "rabbitmq"})
 
 
 def smoke_rabbitmq(daemon: DockerDaemon, image: str) -> SmokeResult:
@@ -302,6 +375,8 @@ def smoke_image_set(daemon: DockerDaemon, images: ImageSet, *,
                     services: bool = True) -> list[SmokeResult]:
     """Check the flow image (toy job) and, with ``services``, each service image."""
     results = [smoke_flow(daemon, images.flow)]
+    if images.flow_spark:
+        results.append(smoke_flow_spark(daemon, images.flow_spark, images.rabbitmq))
     if services:
         tags = images.tags()
         results += [check(daemon, tags[role]) for role, check in SERVICE_CHECKS.items()]

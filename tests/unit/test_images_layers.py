@@ -1,0 +1,103 @@
+"""Unit tests of layer helpers, smoke helpers and the images CLI (no daemon needed)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fate_e2e.cli import build_parser
+from fate_e2e.errors import InfraError
+from fate_e2e.images import layers, smoke
+from fate_e2e.images.entry import run_flow
+
+
+def test_report_facts_reads_only_fact_lines() -> None:
+    out = ("Collecting x\nfate-e2e-fact venv_bytes 123456\nnoise fate-e2e-fact x 1\n"
+           "fate-e2e-fact python 3.11.2\n")
+    assert layers.report_facts(out) == {"venv_bytes": 123456, "python": "3.11.2"}
+
+
+def test_container_names_are_docker_safe_and_carry_the_pid() -> None:
+    name = layers.container_name("fate-e2e/fate-flow:2.2.0")
+    assert re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+", name)
+    assert name.startswith(layers.CONTAINER_PREFIX)
+    assert f"-{os.getpid()}-" in name
+
+
+class FakeDaemon:
+    """Answers `docker ps` and `docker top` from canned text; records every call."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, ...]] = []
+
+    def docker(self, *args: str, **_: Any) -> str:
+        self.calls.append(args)
+        return self.answers.get(args[0], "")
+
+
+def test_stale_containers_of_dead_processes_are_removed() -> None:
+    alive = f"{layers.CONTAINER_PREFIX}smoke-flow-{os.getpid()}-12"
+    dead = f"{layers.CONTAINER_PREFIX}fate-e2e-fate-flow-2.2.0-999999999-34"
+    daemon = FakeDaemon({"ps": f"{alive}\n{dead}\n"})
+    assert layers.remove_stale_containers(daemon) == [dead]  # type: ignore[arg-type]
+    assert ("rm", "-f", "-v", dead) in daemon.calls
+    assert not any(alive in call for call in daemon.calls if call[0] == "rm")
+
+
+SERVER = "/opt/fate/venv/lib/python3.11/site-packages/fate_flow/fate_flow_server.py"
+TOP = f"""PID PPID UID CMD
+4101 4080 0 /usr/bin/tini -- /opt/fate/bin/run-flow
+4130 4101 1000 /opt/fate/venv/bin/python {SERVER}
+4200 4130 1000 /opt/fate/venv/bin/python -m fate.components worker
+"""
+
+
+def test_foreground_process_is_the_child_of_tini() -> None:
+    daemon = FakeDaemon({"top": TOP})
+    main = smoke.foreground_process(daemon, "c")  # type: ignore[arg-type]
+    assert main == f"1000: /opt/fate/venv/bin/python {SERVER}"
+
+
+def test_foreground_process_without_tini_is_an_infra_error() -> None:
+    daemon = FakeDaemon({"top": "PID PPID UID CMD\n1 0 0 sleep infinity\n"})
+    with pytest.raises(InfraError, match="tini"):
+        smoke.foreground_process(daemon, "c")  # type: ignore[arg-type]
+
+
+def test_smoke_result_line() -> None:
+    line = smoke.SmokeResult("img:1", True, 3.25, {"toy": "success"}).line()
+    assert line == "img:1: ok in 3.2s (toy=success)"
+
+
+@pytest.mark.parametrize("argv", [
+    ["images", "build", "--fate-version", "2.2.0", "--fate-version", "2.1"],
+    ["images", "verify", "--fate-version", "2.2.0", "--flow-only", "--spark"],
+    ["images", "list", "--json"],
+])
+def test_cli_registers_images_commands(argv: list[str]) -> None:
+    args = build_parser().parse_args(argv)
+    assert callable(args.func)
+    if "--fate-version" in argv:
+        assert args.fate_versions == [argv[i + 1] for i, a in enumerate(argv)
+                                      if a == "--fate-version"]
+
+
+def test_cli_build_requires_a_version() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["images", "build"])
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="chown needs root")
+def test_prepare_home_hands_root_owned_dirs_to_the_run_user(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "logs" / "old").mkdir(parents=True)
+    (home / "logs" / "old" / "x.log").write_text("x")
+    run_flow.prepare_home(home, 4321, 4321)
+    for path in [home, *home.rglob("*")]:
+        assert path.stat().st_uid == 4321, path
+    assert sorted(p.name for p in home.iterdir()) == sorted(run_flow.HOME_SUBDIRS)
