@@ -11,7 +11,7 @@ from fate_e2e.cache import Stamp
 from fate_e2e.images import catalog
 from fate_e2e.images.catalog import ImageSet, image_set
 from fate_e2e.images.flow import flow_image
-from fate_e2e.images.layers import Built, remove_stale_containers
+from fate_e2e.images.layers import Built, prune_replaced, remove_stale_containers
 from fate_e2e.images.services import service_image
 from fate_e2e.lab.docker import DockerDaemon, ensure_daemon
 
@@ -59,6 +59,10 @@ def build_images(fate_versions: Sequence[str], *, spark: bool = False) -> dict[s
             ids["flow_spark"] = flows[1].image_id
         result[names.fate_version] = replace(names, ids=ids)
         record(names.fate_version, [*services.values(), *flows], spark=spark)
+    removed = prune_replaced(daemon)
+    if removed:
+        print(f"[fate-e2e] removed {len(removed)} image(s) replaced by this build",
+              file=sys.__stderr__ or sys.stderr, flush=True)
     print(f"[fate-e2e] images ready in {time.monotonic() - started:.0f}s",
           file=sys.__stderr__ or sys.stderr, flush=True)
     return result

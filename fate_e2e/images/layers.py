@@ -21,6 +21,8 @@ from fate_e2e.images.debian import DIGEST_LABEL, image_label
 from fate_e2e.lab.docker import DockerDaemon
 
 CONTAINER_PREFIX = "fate-e2e-build-"
+# Ids of layer images whose tag moved to a new build in this process (see prune_replaced).
+REPLACED: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def commit_layer(daemon: DockerDaemon, *, base: str, tag: str, key: dict[str, An
         facts = stamp.info() if stamp.done() else {}
         return Built(tag, found, image_size(daemon, tag), time.monotonic() - started, True,
                      facts)
+    previous = image_id(daemon, tag)
     name = container_name(tag)
     args = ["run", "--name", name, "--network", network, "--user", user, "--entrypoint", "",
             "--env", "PIP_NO_CACHE_DIR=1", "--env", "PIP_DISABLE_PIP_VERSION_CHECK=1"]
@@ -116,6 +119,8 @@ def commit_layer(daemon: DockerDaemon, *, base: str, tag: str, key: dict[str, An
     committed = image_id(daemon, tag)
     if not committed:
         raise InfraError(f"image {tag} missing right after commit")
+    if previous and previous != committed:
+        REPLACED.append(previous)
     seconds = round(time.monotonic() - started, 1)
     size = image_size(daemon, tag)
     facts = {"seconds": seconds, "size": size, "id": committed, **report_facts(output)}
@@ -132,3 +137,20 @@ def report_facts(output: str) -> dict[str, Any]:
             value = parts[2].strip()
             facts[parts[1]] = int(value) if value.isdigit() else value
     return facts
+
+
+def prune_replaced(daemon: DockerDaemon) -> list[str]:
+    """Delete the images this process replaced (children first); keep any still in use."""
+    removed: list[str] = []
+    progress = True
+    while progress:
+        progress = False
+        for old in list(reversed(REPLACED)):
+            try:
+                daemon.docker("rmi", old)
+            except CommandError:
+                continue
+            REPLACED.remove(old)
+            removed.append(old)
+            progress = True
+    return removed

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fate_e2e.cli import build_parser
-from fate_e2e.errors import InfraError
+from fate_e2e.errors import CommandError, InfraError
 from fate_e2e.images import layers, smoke
 from fate_e2e.images.entry import run_flow
 
@@ -101,3 +101,35 @@ def test_prepare_home_hands_root_owned_dirs_to_the_run_user(tmp_path: Path) -> N
     for path in [home, *home.rglob("*")]:
         assert path.stat().st_uid == 4321, path
     assert sorted(p.name for p in home.iterdir()) == sorted(run_flow.HOME_SUBDIRS)
+
+
+class RmiDaemon:
+    """`docker rmi` refuses an image while a child of it (per ``children``) still exists."""
+
+    def __init__(self, children: dict[str, str]) -> None:
+        self.children = children
+        self.present = set(children) | set(children.values())
+
+    def docker(self, *args: str, **_: Any) -> str:
+        image = args[1]
+        if any(parent == image and child in self.present
+               for child, parent in self.children.items()):
+            raise CommandError(["docker", *args], 1, "conflict: image has dependent child images")
+        self.present.discard(image)
+        return ""
+
+
+def test_prune_replaced_removes_children_before_parents(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layers, "REPLACED", ["old-torch", "old-venv", "old-flow"])
+    daemon = RmiDaemon({"old-venv": "old-torch", "old-flow": "old-venv", "in-use": "x"})
+    daemon.present.add("old-torch")
+    removed = layers.prune_replaced(daemon)  # type: ignore[arg-type]
+    assert removed == ["old-flow", "old-venv", "old-torch"]
+    assert layers.REPLACED == []
+
+
+def test_prune_replaced_keeps_images_still_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layers, "REPLACED", ["parent"])
+    daemon = RmiDaemon({"live-child": "parent"})
+    assert layers.prune_replaced(daemon) == []  # type: ignore[arg-type]
+    assert layers.REPLACED == ["parent"]
