@@ -48,6 +48,13 @@ class Kube:
         return client.CoreV1Api(self.api)
 
     @cached_property
+    def _exec_core(self) -> client.CoreV1Api:
+        # stream() swaps its ApiClient's request path to websockets while it runs: a
+        # client of its own keeps other threads' plain API calls off that path.
+        return client.CoreV1Api(config.new_client_from_config(
+            config_file=str(self.cluster.kubeconfig), context=self.cluster.context))
+
+    @cached_property
     def apps(self) -> client.AppsV1Api:
         return client.AppsV1Api(self.api)
 
@@ -76,10 +83,10 @@ class Kube:
     def _exec(self, namespace: str, pod: str, kwargs: dict[str, Any], command: list[str],
               timeout: float) -> ExecResult:
         try:
-            # The stream() helper patches the shared ApiClient; serialise its use.
+            # Serialise websocket set-up on the exec client (see _exec_core).
             with _EXEC_LOCK:
-                resp = stream(self.core.connect_get_namespaced_pod_exec, pod, namespace,
-                              **kwargs)
+                resp = stream(self._exec_core.connect_get_namespaced_pod_exec, pod,
+                              namespace, **kwargs)
             resp.run_forever(timeout=timeout)
             out = resp.read_stdout() or ""
             err = resp.read_stderr() or ""

@@ -21,6 +21,17 @@ _DUMP = ('d=$(mktemp -d) && flow job download-log -j {job} -o "$d" >/dev/null 2>
          'while read -r f; do echo "=== $f"; tail -n {tail} "$f"; done')
 
 
+def _keep(ctx: RunContext, name: str, text: str) -> None:
+    """Attach ``text`` and keep a redacted copy under the run dir's evidence/ (for capture)."""
+    from fate_e2e.report.redact import redact
+
+    attach_text(name, text)
+    out = ctx.work_dir / "evidence"
+    out.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+    (out / f"{safe}.txt").write_text(redact(text))
+
+
 def attach_toy_evidence(ctx: RunContext, result: ToyResult) -> None:
     """Attach each party's job logs, flow server logs and flow pod logs."""
     for party_id in (result.guest, result.host):
@@ -29,17 +40,17 @@ def attach_toy_evidence(ctx: RunContext, result: ToyResult) -> None:
             cli = FlowCli(ctx.kube, party)
             if result.job_id:
                 script = _DUMP.format(job=shlex.quote(result.job_id), tail=LOG_TAIL)
-                attach_text(f"party {party_id} job {result.job_id} logs",
-                            cli.shell(script, timeout=120).output)
+                _keep(ctx, f"party {party_id} job {result.job_id} logs",
+                      cli.shell(script, timeout=120).output)
         except FateE2EError as exc:
-            attach_text(f"party {party_id} job logs unavailable", str(exc))
+            _keep(ctx, f"party {party_id} job logs unavailable", str(exc))
         for pod in module_pods(ctx.kube, party, "flow", ready_only=False):
             try:
                 text = ctx.kube.core.read_namespaced_pod_log(pod, party.ns, container="flow",
                                                              tail_lines=LOG_TAIL)
             except Exception as exc:
                 text = f"could not read logs: {exc}"
-            attach_text(f"party {party_id} {pod} server log", str(text))
+            _keep(ctx, f"party {party_id} {pod} server log", str(text))
 
 
 def unreachable_parties(ctx: RunContext, *, guest: int, host: int) -> list[str]:

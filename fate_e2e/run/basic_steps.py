@@ -22,6 +22,9 @@ def deploy(ctx: RunContext, args: DeployStep, timeout: float) -> None:
     ctx.installer.deploy(parties, timeout=timeout)
     ctx.deployed.update(ids)
     ctx.record_time("deploy_to_ready", time.monotonic() - started)
+    for party_id, seconds in getattr(ctx.installer, "ready_seconds", {}).items():
+        if party_id in ids:
+            ctx.record_time(f"deploy_to_ready_{party_id}", seconds)
 
 
 @handles("wait")

@@ -50,6 +50,16 @@ def apply_overrides(scenario: Scenario, options: RunOptions) -> Scenario:
     return scenario.model_copy(update={"fate": fate})
 
 
+def as_infra(exc: Exception) -> Exception:
+    """Errors of the Kubernetes API or its transport are test-bed failures, not harness bugs."""
+    module = type(exc).__module__
+    if module.startswith(("kubernetes.", "urllib3.", "websocket")):
+        infra = InfraError(f"Kubernetes API error: {type(exc).__name__}: {str(exc)[:500]}")
+        infra.__cause__ = exc
+        return infra
+    return exc
+
+
 def overhead_ratio(total: float, waiting: float) -> float:
     """(total - time waiting on the cluster) / total: the harness's own share."""
     return round(max(0.0, total - waiting) / total, 4) if total > 0 else 0.0
@@ -84,7 +94,7 @@ def run_scenario(scenario: Scenario, pool: ClusterPool, options: RunOptions, *,
     except KeyboardInterrupt as exc:
         error, interrupted = exc, True
     except Exception as exc:
-        error = exc
+        error = as_infra(exc)
     if ctx is not None and error is not None and not interrupted:
         _run_catch(ctx, error)
     if ctx is not None and not interrupted:

@@ -45,6 +45,8 @@ class NativeInstaller:
         self.versions: dict[int, str] = {}
         self.route_overrides: dict[int, dict[int, dict[str, Any]]] = {}
         self.rendered: dict[int, list[dict[str, Any]]] = {}
+        # Seconds from the start of the last deploy until each party was ready.
+        self.ready_seconds: dict[int, float] = {}
 
     # ------------------------------------------------------------ inputs
 
@@ -129,6 +131,7 @@ class NativeInstaller:
         for party in parties:
             wait_party_ready(self.kube, party, self._expected_workloads(party),
                              timeout=remaining)
+            self.ready_seconds[party.id] = round(time.monotonic() - started, 2)
 
     def _expected_workloads(self, party: PartySpec) -> dict[str, int]:
         objs = self.rendered.get(party.id, [])
