@@ -149,13 +149,26 @@ def source_digest(src: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _wrapper_stamp() -> tuple[Stamp, Path]:
+    src = Path(__file__).parent / "runcwrap"
+    key = {"source": source_digest(src), "runc": _real_runc()}
+    return Stamp("runcwrap", key), lab_bin_dir() / f"runcwrap-{key['source']}"
+
+
+def runtime_wrapper_built() -> bool:
+    """True when runcwrap for the current sources is already built."""
+    try:
+        stamp, out = _wrapper_stamp()
+    except InfraError:
+        return False
+    return stamp.done() and out.is_file()
+
+
 def build_runtime_wrapper() -> Path:
     """Build runcwrap (fate_e2e/lab/runcwrap) once per source digest; return its path."""
     src = Path(__file__).parent / "runcwrap"
-    runc = _real_runc()
-    key = {"source": source_digest(src), "runc": runc}
-    out = lab_bin_dir() / f"runcwrap-{key['source']}"
-    stamp = Stamp("runcwrap", key)
+    stamp, out = _wrapper_stamp()
+    runc = stamp.key["runc"]
     if stamp.done() and out.is_file():
         return out
     if shutil.which("go") is None:
