@@ -79,3 +79,21 @@ def wait_replaced(ctx: RunContext, killed: list[KilledPod], selector: str,
 
     wait_until(f"replacements of {', '.join(k.name for k in killed)}", _replaced,
                timeout=timeout)
+
+
+def block_recovery(ctx: RunContext, party_id: int, module: str) -> str:
+    """Scale a module's workload to 0 behind the installer's back: it cannot heal."""
+    from fate_e2e.install.native.names import WORKLOADS
+
+    party = ctx.party(party_id)
+    name = WORKLOADS[module]
+    body = {"spec": {"replicas": 0}}
+    try:
+        ctx.kube.apps.patch_namespaced_stateful_set_scale(name, party.ns, body)
+        kind = "StatefulSet"
+    except ApiException as exc:
+        if exc.status != 404:
+            raise InfraError(f"scaling {party.ns}/{name} to 0 failed: {exc.reason}") from None
+        ctx.kube.apps.patch_namespaced_deployment_scale(name, party.ns, body)
+        kind = "Deployment"
+    return f"{kind} {party.ns}/{name} scaled to 0"

@@ -8,6 +8,7 @@ from typing import Any
 
 from fate_e2e.chaos.background import BackgroundToy
 from fate_e2e.chaos.experiment import run_experiment
+from fate_e2e.chaos.faults import block_recovery
 from fate_e2e.chaos.verdict import Timeline, Verdict
 from fate_e2e.checks.instances import flow_pod_ips, task_run_ips
 from fate_e2e.checks.toy import run_toy
@@ -36,8 +37,8 @@ def _scale_flow(ctx: RunContext, party: PartySpec, args: ScaleStep, timeout: flo
 
     def inject(timeline: Timeline) -> float:
         if args.block_recovery:
-            ctx.installer.scale(party, "zookeeper", 0, timeout=timeout, wait=False)
-            timeline.add("negative control: ZooKeeper scaled to 0, nothing can register")
+            done = block_recovery(ctx, party.id, "zookeeper")
+            timeline.add(f"negative control: {done}, nothing can register")
         struck = time.monotonic()
         ctx.installer.scale(party, "flow", args.replicas, timeout=timeout,
                             wait=not args.block_recovery)

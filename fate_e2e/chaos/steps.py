@@ -6,7 +6,7 @@ import time
 
 from fate_e2e.chaos.background import BackgroundToy
 from fate_e2e.chaos.experiment import expect_verdict, run_experiment
-from fate_e2e.chaos.faults import kill_pods, kill_targets, wait_replaced
+from fate_e2e.chaos.faults import block_recovery, kill_pods, kill_targets, wait_replaced
 from fate_e2e.chaos.verdict import Timeline
 from fate_e2e.run.context import RunContext
 from fate_e2e.run.steps import handles
@@ -35,9 +35,8 @@ def pod_kill(ctx: RunContext, args: PodKillStep, timeout: float) -> None:
                      f"(grace {args.grace if args.grace is not None else 'default'})")
         if args.block_recovery:
             assert args.party is not None and args.module is not None
-            ctx.installer.scale(ctx.party(args.party), args.module, 0, timeout=timeout,
-                                wait=False)
-            timeline.add(f"negative control: {args.module} scaled to 0, it cannot heal")
+            done = block_recovery(ctx, args.party, args.module)
+            timeline.add(f"negative control: {done}, it cannot heal")
         else:
             wait_replaced(ctx, killed, selector, timeout=args.recovery_timeout)
             timeline.add("replacement pods ready")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from fate_e2e.chaos.experiment import expect_verdict, run_experiment
+from fate_e2e.chaos.faults import block_recovery
 from fate_e2e.chaos.verdict import Timeline
 from fate_e2e.checks.toy import run_toy
 from fate_e2e.errors import FateE2EError, ProductFailure
@@ -44,8 +45,8 @@ def upgrade_party(ctx: RunContext, args: UpgradeStep, timeout: float) -> None:
         struck = time.monotonic()
         ctx.installer.upgrade(party, args.to, timeout=timeout, wait=not args.block_recovery)
         if args.block_recovery:
-            ctx.installer.scale(party, "flow", 0, timeout=timeout, wait=False)
-            timeline.add("negative control: upgraded flow scaled to 0")
+            done = block_recovery(ctx, party.id, "flow")
+            timeline.add(f"negative control: upgraded flow down ({done})")
         else:
             ctx.record_time(f"upgrade_{party.id}_{current}_to_{args.to}",
                             time.monotonic() - struck)

@@ -64,17 +64,26 @@ def run_probe(ctx: RunContext, name: str, party: PartySpec,
 
 @probe("pods-ready")
 def pods_ready(ctx: RunContext, party: PartySpec, args: dict[str, Any]) -> ProbeResult:
+    """Every module has its desired replicas ready, and no pod of the party is unready."""
     pods = ctx.kube.pods(party.ns)
-    if not pods:
-        return ProbeResult("pods-ready", party.id, False, f"no pods in {party.ns}")
+    ready_by_module: dict[str, int] = {}
     for pod in sorted(pods, key=lambda p: p.metadata.name):
+        module = (pod.metadata.labels or {}).get(LABEL_MODULE)
         ready = any(c.type == "Ready" and c.status == "True"
                     for c in (pod.status.conditions or []))
         if not ready or pod.metadata.deletion_timestamp:
-            module = (pod.metadata.labels or {}).get(LABEL_MODULE)
             return ProbeResult("pods-ready", party.id, False,
                                f"pod {pod.metadata.name} is {pod.status.phase}, not ready",
                                module)
+        if module:
+            ready_by_module[module] = ready_by_module.get(module, 0) + 1
+    for module, want in sorted(ctx.installer.desired_replicas(party).items()):
+        have = ready_by_module.get(module, 0)
+        if have < want:
+            return ProbeResult("pods-ready", party.id, False,
+                               f"{module}: {have}/{want} pods ready", module)
+    if not pods:
+        return ProbeResult("pods-ready", party.id, False, f"no pods in {party.ns}")
     return ProbeResult("pods-ready", party.id, True, f"{len(pods)} pods ready")
 
 

@@ -58,6 +58,10 @@ class Installer(Protocol):
         """Every party's externally reachable address, read from the live cluster."""
         ...
 
+    def desired_replicas(self, party: PartySpec) -> dict[str, int]:
+        """Workload name -> replicas as the installer last applied them for ``party``."""
+        ...
+
     def installed_version(self, party: PartySpec) -> str | None:
         """The FATE version installed for ``party`` (None when not installed)."""
         ...

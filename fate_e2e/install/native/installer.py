@@ -129,12 +129,16 @@ class NativeInstaller:
             return
         remaining = max(60.0, timeout - (time.monotonic() - started))
         for party in parties:
-            wait_party_ready(self.kube, party, self._expected_workloads(party),
+            wait_party_ready(self.kube, party, self.desired_replicas(party),
                              timeout=remaining)
             self.ready_seconds[party.id] = round(time.monotonic() - started, 2)
 
-    def _expected_workloads(self, party: PartySpec) -> dict[str, int]:
-        objs = self.rendered.get(party.id, [])
+    def desired_replicas(self, party: PartySpec) -> dict[str, int]:
+        objs = self.rendered.get(party.id)
+        if objs is None:  # not deployed by this run: what the cluster says
+            live = [*self.kube.apps.list_namespaced_stateful_set(party.ns).items,
+                    *self.kube.apps.list_namespaced_deployment(party.ns).items]
+            return {str(w.metadata.name): int(w.spec.replicas or 0) for w in live}
         return {o["metadata"]["name"]: int(o["spec"]["replicas"]) for o in objs
                 if o["kind"] in ("Deployment", "StatefulSet")}
 
