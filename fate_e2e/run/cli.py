@@ -29,6 +29,15 @@ def register(sub: Any) -> None:
     render.add_argument("--party", type=int, help="only this party")
     render.set_defaults(func=cmd_render)
 
+    capture = sub.add_parser("capture", help="turn a failed run's work dir into a replayable "
+                             "bug scenario and a diagnostics bundle")
+    capture.add_argument("run_dir", type=Path, nargs="?",
+                         help="a run dir (<work-dir>/runs/...); default: the newest failed run")
+    capture.add_argument("--work-dir", type=Path, help="where to look for the newest run")
+    capture.add_argument("--out", type=Path, default=Path("scenarios/bugs"),
+                         help="where the scenario and bundle go (default scenarios/bugs)")
+    capture.set_defaults(func=cmd_capture)
+
 
 def pytest_args(args: argparse.Namespace) -> list[str]:
     """The pytest command line equivalent of `fate-e2e run`."""
@@ -69,4 +78,34 @@ def cmd_render(args: argparse.Namespace) -> int:
         for name, text in render_scenario(scenario, party).items():
             print(f"# --- party {party.id}: {name}")
             print(text.rstrip())
+    return 0
+
+
+def newest_failed_run(work_dir: Path) -> Path | None:
+    """The most recent run under ``work_dir`` that did not pass."""
+    import json
+
+    runs = sorted(work_dir.glob("runs/*/result.json"), key=lambda p: p.stat().st_mtime)
+    for result in reversed(runs):
+        if json.loads(result.read_text()).get("status") not in ("passed", "xfailed"):
+            return result.parent
+    return None
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    from fate_e2e.errors import FateE2EError
+    from fate_e2e.paths import default_work_dir
+    from fate_e2e.run.capture import capture
+
+    run_dir = args.run_dir or newest_failed_run(args.work_dir or default_work_dir())
+    if run_dir is None:
+        print("no failed run found; pass a run dir", file=sys.stderr)
+        return 2
+    try:
+        result = capture(run_dir, args.out)
+    except FateE2EError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"scenario: {result.scenario}")
+    print(f"bundle:   {result.bundle}")
     return 0
