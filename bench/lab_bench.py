@@ -44,8 +44,16 @@ def stage_times(report: dict[str, Any]) -> dict[str, tuple[bool, float]]:
 
 
 def recorded_cold(cache: Path) -> dict[str, float]:
-    """Per stage, the seconds of the last recorded run in which it really built."""
+    """Per stage, the seconds of the last recorded run in which it really built.
+
+    Stages built outside `lab up` fall back to their stamp's recorded build time.
+    """
     cold: dict[str, float] = {}
+    for stamp in sorted((cache / "stamps").glob("*.json"), key=lambda p: p.stat().st_mtime):
+        name = stamp.stem.rsplit("-", 1)[0]
+        seconds = json.loads(stamp.read_text()).get("seconds")
+        if isinstance(seconds, (int, float)):
+            cold[name] = float(seconds)
     runs = cache / "lab" / "runs.jsonl"
     if runs.is_file():
         for line in runs.read_text().splitlines():

@@ -120,16 +120,12 @@ def _stage_files(bins: Binaries) -> dict[str, Path | str]:
 
 
 def _save_images(daemon: DockerDaemon, ids: dict[str, str]) -> Path:
-    """One `docker save` archive of every component image, cached by their ids."""
-    digest = key_digest(ids)
-    archive = lab_dir("node") / f"images-{digest}.tar"
-    if not archive.is_file():
-        for old in archive.parent.glob("images-*.tar"):
-            old.unlink()
-        tmp = archive.with_suffix(".tmp")
-        daemon.docker("save", "-o", str(tmp), *sorted(ids), what="docker save component images",
-                      timeout=1800)
-        tmp.replace(archive)
+    """One `docker save` archive of every component image (deleted after assembly)."""
+    archive = lab_dir("node") / f"images-{key_digest(ids)}.tar"
+    tmp = archive.with_suffix(".tmp")
+    daemon.docker("save", "-o", str(tmp), *sorted(ids), what="docker save component images",
+                  timeout=1800)
+    tmp.replace(archive)
     return archive
 
 
@@ -197,7 +193,10 @@ def build_node_image(daemon: DockerDaemon, bins: Binaries) -> StageResult:
         say(f"node-image: {v.node_image()} up to date, nothing rebuilt")
         return StageResult("node-image", True, seconds, node_image_facts(daemon))
     archive = _save_images(daemon, ids)
-    assemble_node(daemon, stage_id, archive, sorted(ids), digest)
+    try:
+        assemble_node(daemon, stage_id, archive, sorted(ids), digest)
+    finally:
+        archive.unlink(missing_ok=True)
     # drop superseded lab-built images (untagged ones carrying our digest label)
     daemon.docker("image", "prune", "-f", "--filter", f"label={DIGEST_LABEL}", check=False)
     seconds = round(time.monotonic() - started, 1)
