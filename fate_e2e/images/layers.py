@@ -7,10 +7,13 @@ layer. A layer image carries the digest of its inputs as a label; a matching lab
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from fate_e2e.cache import Stamp, key_digest
 from fate_e2e.errors import CommandError, InfraError
 from fate_e2e.images.debian import DIGEST_LABEL, image_label
 from fate_e2e.lab.docker import DockerDaemon
+from fate_e2e.paths import cache_dir
 
 CONTAINER_PREFIX = "fate-e2e-build-"
 # Ids of layer images whose tag moved to a new build in this process (see prune_replaced).
@@ -96,6 +100,28 @@ def commit_layer(daemon: DockerDaemon, *, base: str, tag: str, key: dict[str, An
     digest = key_digest(key)
     stamp = Stamp(f"image-{tag.replace('/', '_').replace(':', '-')}", key)
     started = time.monotonic()
+    with tag_lock(tag):
+        return _commit_locked(daemon, base=base, tag=tag, digest=digest, stamp=stamp,
+                              started=started, script=script, mounts=mounts, changes=changes,
+                              user=user, network=network, timeout=timeout)
+
+
+@contextlib.contextmanager
+def tag_lock(tag: str) -> Iterator[None]:
+    """Serialise builds of one tag across processes (a second builder then reuses it)."""
+    locks = cache_dir() / "images" / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with (locks / f"{re.sub(r'[^a-zA-Z0-9_.-]+', '_', tag)}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _commit_locked(daemon: DockerDaemon, *, base: str, tag: str, digest: str, stamp: Stamp,
+                   started: float, script: str, mounts: dict[Path, str], changes: list[str],
+                   user: str, network: str, timeout: float) -> Built:
     if image_label(daemon, tag) == digest:
         found = image_id(daemon, tag) or ""
         facts = stamp.info() if stamp.done() else {}

@@ -133,3 +133,75 @@ def test_prune_replaced_keeps_images_still_needed(monkeypatch: pytest.MonkeyPatc
     daemon = RmiDaemon({"live-child": "parent"})
     assert layers.prune_replaced(daemon) == []  # type: ignore[arg-type]
     assert layers.REPLACED == ["parent"]
+
+
+class BuildDaemon:
+    """Plays `docker run/commit/rm/image inspect` for commit_layer; can fail the run."""
+
+    def __init__(self, label: str = "", fail_run: bool = False) -> None:
+        self.label = label
+        self.fail_run = fail_run
+        self.calls: list[tuple[str, ...]] = []
+        self.committed = False
+
+    def docker(self, *args: str, **_: Any) -> str:
+        self.calls.append(args)
+        if args[:2] == ("image", "inspect"):
+            fmt = args[args.index("--format") + 1]
+            if "Labels" in fmt:
+                return self.label
+            if "{{.Id}}" in fmt:
+                return "sha256:new" if self.committed else "sha256:old"
+            return "1234"
+        if args[0] == "run" and self.fail_run:
+            raise CommandError(["docker", *args], 1, "pip failed")
+        if args[0] == "run":
+            return "fate-e2e-fact venv_bytes 99\n"
+        if args[0] == "commit":
+            self.committed = True
+        return ""
+
+
+def commit(daemon: BuildDaemon, tmp_path: Path) -> layers.Built:
+    return layers.commit_layer(daemon, base="b:1", tag="fate-e2e/x:1",  # type: ignore[arg-type]
+                               key={"k": 1}, script="true", mounts={tmp_path: "/w"},
+                               changes=["USER root"])
+
+
+def test_matching_label_is_reused_without_a_container(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FATE_E2E_CACHE", str(tmp_path))
+    from fate_e2e.cache import key_digest
+
+    daemon = BuildDaemon(label=key_digest({"k": 1}))
+    built = commit(daemon, tmp_path)
+    assert built.reused
+    assert not any(call[0] in ("run", "commit") for call in daemon.calls)
+
+
+def test_build_runs_offline_read_only_commits_labels_and_removes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FATE_E2E_CACHE", str(tmp_path))
+    monkeypatch.setattr(layers, "REPLACED", [])
+    daemon = BuildDaemon(label="other")
+    built = commit(daemon, tmp_path)
+    run = next(c for c in daemon.calls if c[0] == "run")
+    assert run[run.index("--network") + 1] == "none"
+    assert f"{tmp_path}:/w:ro" in run
+    commit_call = next(c for c in daemon.calls if c[0] == "commit")
+    assert any(a.startswith("LABEL fate-e2e.digest=") for a in commit_call)
+    assert "USER root" in commit_call
+    name = run[run.index("--name") + 1]
+    assert daemon.calls.index(("rm", "-f", "-v", name)) > daemon.calls.index(commit_call)
+    assert (built.reused, built.image_id, built.facts["venv_bytes"]) == (False, "sha256:new", 99)
+    assert layers.REPLACED == ["sha256:old"]
+
+
+def test_failed_build_removes_its_container_and_keeps_the_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FATE_E2E_CACHE", str(tmp_path))
+    daemon = BuildDaemon(label="other", fail_run=True)
+    with pytest.raises(CommandError, match="pip failed"):
+        commit(daemon, tmp_path)
+    assert any(c[0] == "rm" for c in daemon.calls)
+    assert not any(c[0] == "commit" for c in daemon.calls)
