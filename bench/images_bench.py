@@ -44,12 +44,15 @@ def make_cold(versions: list[str]) -> None:
 
 
 def stamps(prefix: str) -> dict[str, dict[str, Any]]:
-    out = {}
-    for path in sorted((cache_dir() / "stamps").glob(f"{prefix}*.json")):
+    """The newest stamp per artifact (path or tag) among ``<cache>/stamps/<prefix>*``."""
+    newest: dict[str, tuple[float, str, dict[str, Any]]] = {}
+    for path in (cache_dir() / "stamps").glob(f"{prefix}*.json"):
         data = json.loads(path.read_text())
-        out[path.stem] = {k: v for k, v in data.items()
-                          if k not in ("key", "wheel_files", "packages")}
-    return out
+        facts = {k: v for k, v in data.items() if k not in ("key", "wheel_files", "packages")}
+        artifact = str(data.get("path") or path.stem.rsplit("-", 1)[0])
+        if artifact not in newest or data["finished"] > newest[artifact][0]:
+            newest[artifact] = (data["finished"], path.stem, facts)
+    return {stem: facts for _, stem, facts in sorted(newest.values(), key=lambda t: t[1])}
 
 
 def main() -> int:
@@ -92,12 +95,12 @@ def main() -> int:
     print("image sizes:")
     for tag, size in sizes.items():
         print(f"  {tag:36} {size / 1e6:8.0f} MB")
-    print("wheelhouses (first build):")
+    print("wheelhouses (their last real build, from the stamps):")
     for name, facts in report["wheelhouses"].items():
         print(f"  {name:40} {facts.get('seconds', '?'):>7}s {facts.get('bytes', 0) / 1e6:7.0f} MB"
               f" {facts.get('wheels', '?')} wheels, built from source: "
               f"{facts.get('source_built', [])}")
-    print("committed layers (first build):")
+    print("committed layers (their last real build, from the stamps):")
     for name, facts in report["images"].items():
         venv = facts.get("venv_bytes")
         print(f"  {name:40} {facts.get('seconds', '?'):>7}s image {facts.get('size', 0) / 1e6:6.0f}"
