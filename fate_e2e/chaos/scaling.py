@@ -12,12 +12,11 @@ from fate_e2e.chaos.faults import block_recovery
 from fate_e2e.chaos.verdict import Timeline, Verdict
 from fate_e2e.checks.instances import flow_pod_ips, task_run_ips
 from fate_e2e.checks.toy import run_toy
-from fate_e2e.errors import FateE2EError, ProductFailure
+from fate_e2e.errors import ProductFailure
 from fate_e2e.install.native.names import SPARK_UI_PORT, module_pod
-from fate_e2e.report.allure_io import attach_text
 from fate_e2e.run.context import RunContext
 from fate_e2e.scenario.schema import PartySpec, ScaleStep
-from fate_e2e.waits import NotYet, WaitTimeout, wait_until
+from fate_e2e.waits import NotYet, wait_until
 
 MAX_TOYS_FOR_COVERAGE = 6
 
@@ -104,47 +103,58 @@ def spark_master_status(ctx: RunContext, party: PartySpec) -> dict[str, Any]:
 
 
 def _scale_spark(ctx: RunContext, party: PartySpec, args: ScaleStep, timeout: float) -> Verdict:
-    """Starved then scaled: an app WAITING for cores starts once a worker is added."""
+    """Starved then scaled: an app WAITING for cores runs once workers are added.
+
+    Two toy jobs run at once (both directions), so the party's master holds two
+    applications while its workers have one core: the second one waits.
+    """
     name = f"scale Spark workers of party {party.id} to {args.replicas}"
-    timeline = Timeline()
     peer = next(p.id for p in ctx.scenario.parties if p.id != party.id)
-    try:
-        toy = BackgroundToy(ctx, peer, party.id, timeout=timeout)
-        job = toy.start_and_wait_running()
-        timeline.add(f"toy job {job} running with the current workers")
+
+    def inject(timeline: Timeline) -> float:
+        toys = [BackgroundToy(ctx, party.id, peer, timeout=timeout),
+                BackgroundToy(ctx, peer, party.id, timeout=timeout)]
+        for toy in toys:
+            job = toy.start_and_wait_running()
+            timeline.add(f"toy job {job} running ({toy.guest} -> {toy.host})")
 
         def _waiting() -> str:
-            status = spark_master_status(ctx, party)
-            apps = status.get("activeapps") or []
-            waiting = [a for a in apps if isinstance(a, dict) and a.get("state") == "WAITING"]
+            apps = spark_master_status(ctx, party).get("activeapps") or []
+            waiting = [a for a in apps if a.get("state") == "WAITING"]
             if not waiting:
-                raise NotYet(f"apps: {[a.get('state') for a in apps if isinstance(a, dict)]}")
+                raise NotYet(f"apps: {[(a.get('id'), a.get('state')) for a in apps]}")
             return str(waiting[0].get("id"))
 
-        app = wait_until("a Spark application WAITING for cores", _waiting, timeout=300)
-        timeline.add(f"starved: application {app} is WAITING")
-        started = time.monotonic()
+        app = wait_until("a Spark application WAITING for cores", _waiting, timeout=600)
+        before = {w.get("id") for w in spark_master_status(ctx, party).get("workers") or []}
+        timeline.add(f"starved: application {app} is WAITING on party {party.id}'s master")
+        struck = time.monotonic()
         ctx.installer.scale(party, "sparkWorker", args.replicas, timeout=timeout)
 
-        def _alive() -> int:
+        def _scaled() -> str:
             status = spark_master_status(ctx, party)
-            alive = int(str(status.get("aliveworkers", 0)))
-            apps = status.get("activeapps") or []
-            running = [a for a in apps if isinstance(a, dict) and a.get("id") == app
-                       and a.get("state") == "RUNNING"]
-            if alive < args.replicas or not running:
-                raise NotYet(f"aliveworkers={alive}, {app} running={bool(running)}")
-            return alive
+            alive = int(status.get("aliveworkers") or 0)
+            running = [a for a in status.get("activeapps") or []
+                       if a.get("id") == app and a.get("state") == "RUNNING"]
+            busy_new = [w for w in status.get("workers") or [] if w.get("id") not in before
+                        and w.get("state") == "ALIVE" and int(w.get("coresused") or 0) > 0]
+            done = app in [a.get("id") for a in status.get("completedapps") or []]
+            if alive < args.replicas or not (running or done) or not (busy_new or done):
+                raise NotYet(f"aliveworkers={alive}, {app} running={bool(running)}, "
+                             f"executor on a new worker={bool(busy_new)}")
+            return str(busy_new[0].get("id")) if busy_new else "(app finished)"
 
-        alive = wait_until(f"{args.replicas} alive workers running {app}", _alive, timeout=300)
-        timeline.add(f"scaled: aliveworkers={alive}, {app} RUNNING after "
-                     f"{time.monotonic() - started:.1f}s")
-        result = toy.join()
-        timeline.add(f"job {job}: {result.summary()}")
-    except (FateE2EError, WaitTimeout) as exc:
-        return Verdict(name, "Error", str(exc), timeline=timeline)
-    finally:
-        attach_text(f"{name} timeline", timeline.render())
-    if not result.success:
-        return Verdict(name, "Fail", result.summary(), timeline=timeline)
-    return Verdict(name, "Pass", f"starved app {app} ran after scale-out", timeline=timeline)
+        worker = wait_until(f"{args.replicas} alive workers and {app} running", _scaled,
+                            timeout=600, interval=1.0)
+        timeline.add(f"scaled after {time.monotonic() - struck:.1f}s: aliveworkers>="
+                     f"{args.replicas}, {app} got an executor on new worker {worker}")
+        ctx.record_time(f"spark_scale_{party.id}_unstarved", time.monotonic() - struck)
+        for toy in toys:
+            result = toy.join()
+            timeline.add(f"toy {toy.guest} -> {toy.host}: {result.summary()}")
+            if not result.success:
+                raise ProductFailure(f"after scaling Spark workers: {result.summary()}")
+        return struck
+
+    return run_experiment(ctx, name, args.steady_state, inject,
+                          recovery_timeout=args.recovery_timeout)

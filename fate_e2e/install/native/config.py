@@ -84,7 +84,7 @@ def service_conf(settings: FlowSettings) -> dict[str, Any]:
         "zookeeper": {"hosts": [f"{svc(party, 'zookeeper')}:{ZK_PORT}"], "use_acl": False},
     }
     if settings.computing == "spark":
-        conf["computing"]["spark"] = {"home": None, "cores": 2}
+        conf["computing"]["spark"] = {"home": None, "cores": 4}
     return conf
 
 

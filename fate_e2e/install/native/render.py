@@ -25,6 +25,8 @@ from fate_e2e.install.native.names import (
     MYSQL_PORT,
     NGINX_HTTP_PORT,
     RABBITMQ_MNG_PORT,
+    SPARK_MASTER_PORT,
+    SPARK_UI_PORT,
     ZK_PORT,
 )
 from fate_e2e.install.native.objects import (
@@ -179,6 +181,74 @@ def zookeeper_objects(inputs: PartyInputs) -> list[Obj]:
                      config_digest=digest())]
 
 
+SPARK_CONF_MOUNT = "/etc/fate-spark"
+SPARK_WORKER_UI_PORT = 8081
+RUN_UID = 1000  # the images' ``fate`` user
+
+
+def spark_master_url(party: PartySpec) -> str:
+    return f"spark://spark-master.{party.ns}.svc.cluster.local:{SPARK_MASTER_PORT}"
+
+
+def spark_defaults(party: PartySpec) -> str:
+    """spark-defaults.conf of the flow pod (client mode; the driver host is added at start).
+
+    One core per application: every party's job gets cores, and a job needing more than
+    the workers have waits (the "starved" state of the scale-out check).
+    """
+    return "\n".join([
+        f"spark.master {spark_master_url(party)}",
+        "spark.submit.deployMode client",
+        "spark.cores.max 1",
+        "spark.executor.cores 1",
+        "spark.executor.memory 1g",
+        "spark.pyspark.python /opt/fate/venv/bin/python",
+        "spark.ui.enabled false",
+        "",
+    ])
+
+
+def spark_objects(inputs: PartyInputs) -> list[Obj]:
+    """Spark standalone: a master (with its Service) and workers sharing the flow home."""
+    party = inputs.party
+    master_spec, worker_spec = inputs.spec("sparkMaster"), inputs.spec("sparkWorker")
+    env = [field_env("POD_IP", "status.podIP"), field_env("SPARK_LOCAL_HOSTNAME", "status.podIP"),
+           {"name": "HOME", "value": "/tmp"}]
+    master = container(
+        "sparkMaster", inputs.images.flow, master_spec,
+        args=["sh", "-c", "exec spark-class org.apache.spark.deploy.master.Master "
+              f'--host "$POD_IP" --port {SPARK_MASTER_PORT} --webui-port {SPARK_UI_PORT}'],
+        ports={"spark": SPARK_MASTER_PORT, "ui": SPARK_UI_PORT}, env=env,
+        readiness=http_probe("/json/", SPARK_UI_PORT, period=5, delay=5))
+    worker = container(
+        "sparkWorker", inputs.images.flow, worker_spec,
+        args=["sh", "-c", "exec spark-class org.apache.spark.deploy.worker.Worker --cores 1 "
+              f"--memory 2g --webui-port {SPARK_WORKER_UI_PORT} --work-dir /tmp/spark-work "
+              f"{spark_master_url(party)}"],
+        ports={"ui": SPARK_WORKER_UI_PORT}, env=env,
+        mounts=[{"name": "home", "mountPath": FLOW_HOME}],
+        readiness=http_probe("/json/", SPARK_WORKER_UI_PORT, period=5, delay=5))
+    worker["securityContext"] = {"runAsUser": RUN_UID, "runAsGroup": RUN_UID}
+    home = _flow_home_volume(inputs)
+    return [
+        service(party, "spark-master", "sparkMaster",
+                {"spark": SPARK_MASTER_PORT, "ui": SPARK_UI_PORT}),
+        workload(party, "sparkMaster", "Deployment", master_spec.replicas,
+                 version=inputs.version, containers=[master], volumes=[],
+                 config_digest=digest()),
+        workload(party, "sparkWorker", "Deployment", worker_spec.replicas,
+                 version=inputs.version, containers=[worker], volumes=[home],
+                 config_digest=digest()),
+    ]
+
+
+def _flow_home_volume(inputs: PartyInputs) -> Obj:
+    """The flow home: the PVC (shared with Spark workers, same path) or an emptyDir."""
+    if inputs.flow_spec.persistence:
+        return {"name": "home", "persistentVolumeClaim": {"claimName": FLOW_HOME_CLAIM}}
+    return {"name": "home", "emptyDir": {}}
+
+
 def flow_config(inputs: PartyInputs) -> dict[str, str]:
     """The flow ConfigMap: service_conf (no secrets: they come from env) and route table."""
     settings = FlowSettings(inputs.party, inputs.version, inputs.computing,
@@ -195,25 +265,38 @@ def flow_objects(inputs: PartyInputs) -> list[Obj]:
     objs: list[Obj] = [config_map(party, "flow-conf", data, "flow")]
     if spec.persistence:
         objs.append(pvc(party, FLOW_HOME_CLAIM, "flow", "5Gi"))
-        home: Obj = {"name": "home", "persistentVolumeClaim": {"claimName": FLOW_HOME_CLAIM}}
-    else:
-        home = {"name": "home", "emptyDir": {}}
+    home = _flow_home_volume(inputs)
+    spark = inputs.computing == "spark"
     env = [field_env("POD_IP", "status.podIP"), field_env("FATE_FLOW_HOST", "status.podIP"),
            {"name": "FATE_PARTY_ID", "value": str(party.id)},
            {"name": "FATE_FLOW_CONF_MOUNT", "value": FLOW_CONF_MOUNT},
            *secret_env(FATE_FLOW_DB_PASSWORD="MYSQL_PASSWORD",
                        FATE_FLOW_RABBITMQ_PASSWORD="RABBITMQ_PASSWORD",
                        RABBITMQ_PASSWORD="RABBITMQ_PASSWORD")]
+    mounts = [{"name": "conf", "mountPath": FLOW_CONF_MOUNT},
+              {"name": "home", "mountPath": FLOW_HOME}]
+    args = None
+    if spark:
+        objs.append(config_map(party, "spark-conf", {"spark-defaults.conf":
+                                                     spark_defaults(party)}, "flow"))
+        mounts.append({"name": "spark", "mountPath": SPARK_CONF_MOUNT})
+        env.append(field_env("SPARK_LOCAL_HOSTNAME", "status.podIP"))
+        # Client mode: executors call the driver back at this pod's address.
+        args = ["sh", "-c", f'cat {SPARK_CONF_MOUNT}/spark-defaults.conf > '
+                '"$SPARK_CONF_DIR/spark-defaults.conf" && echo "spark.driver.host $POD_IP" '
+                '>> "$SPARK_CONF_DIR/spark-defaults.conf" && exec /opt/fate/bin/run-flow']
     main = container(
-        "flow", inputs.images.flow, spec, ports={"http": FLOW_HTTP_PORT, "grpc": FLOW_GRPC_PORT},
-        env=env, mounts=[{"name": "conf", "mountPath": FLOW_CONF_MOUNT},
-                         {"name": "home", "mountPath": FLOW_HOME}],
+        "flow", inputs.images.flow, spec, args=args,
+        ports={"http": FLOW_HTTP_PORT, "grpc": FLOW_GRPC_PORT}, env=env, mounts=mounts,
         readiness=http_probe("/v2/site/info/query", FLOW_HTTP_PORT, period=5, delay=5),
         startup=http_probe("/v2/site/info/query", FLOW_HTTP_PORT, period=5, failures=60,
                            delay=5))
     volumes = [{"name": "conf", "configMap": {"name": "flow-conf"}}, home]
+    if spark:
+        volumes.append({"name": "spark", "configMap": {"name": "spark-conf"}})
     objs.append(workload(party, "flow", "StatefulSet", spec.replicas, version=inputs.version,
-                         containers=[main], volumes=volumes, config_digest=digest(data),
+                         containers=[main], volumes=volumes,
+                         config_digest=digest(data, spark_defaults(party) if spark else ""),
                          service_name="flow-headless", grace=20))
     return objs
 
@@ -225,6 +308,8 @@ def render_party(inputs: PartyInputs) -> list[Obj]:
     if inputs.use_zookeeper:
         objs += zookeeper_objects(inputs)
     objs += nginx_objects(inputs) + flow_objects(inputs)
+    if inputs.computing == "spark":
+        objs += spark_objects(inputs)
     return objs
 
 
