@@ -120,18 +120,31 @@ class NativeInstaller:
         peers = self.live_addresses()
         attach_text("cross-party addresses (from the live cluster)",
                     "\n".join(a.describe() for a in peers.values()))
+        staged: dict[int, list[dict[str, Any]]] = {}
         for party in parties:
             objs = render_party(self._inputs(party, peers))
             self.rendered[party.id] = objs
             self._save(party, objs)
-            self.applier.apply(objs)
+            first, staged[party.id] = split_backends(objs)
+            self.applier.apply(first)
+        if wait:
+            # Databases and brokers first, so fate_flow does not crash-loop against them.
+            for party in parties:
+                backends = {name: n for name, n in self.desired_replicas(party).items()
+                            if name in BACKENDS}
+                wait_party_ready(self.kube, party, backends, timeout=self._left(started, timeout))
+        for party in parties:
+            self.applier.apply(staged[party.id])
         if not wait:
             return
-        remaining = max(60.0, timeout - (time.monotonic() - started))
         for party in parties:
             wait_party_ready(self.kube, party, self.desired_replicas(party),
-                             timeout=remaining)
+                             timeout=self._left(started, timeout))
             self.ready_seconds[party.id] = round(time.monotonic() - started, 2)
+
+    @staticmethod
+    def _left(started: float, timeout: float) -> float:
+        return max(60.0, timeout - (time.monotonic() - started))
 
     def desired_replicas(self, party: PartySpec) -> dict[str, int]:
         objs = self.rendered.get(party.id)
@@ -173,6 +186,16 @@ class NativeInstaller:
         out.mkdir(parents=True, exist_ok=True)
         for name, text in as_documents(objs).items():
             (out / name).write_text(text)
+
+
+BACKENDS = (WORKLOADS["mariadb"], WORKLOADS["rabbitmq"], WORKLOADS["zookeeper"])
+
+
+def split_backends(objs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(everything but the FATE workloads, the FATE workloads: flow, nginx, Spark)."""
+    later = [o for o in objs if o["kind"] in ("Deployment", "StatefulSet")
+             and o["metadata"]["name"] not in BACKENDS]
+    return [o for o in objs if o not in later], later
 
 
 def _upstream_port(nginx_conf: str, party_id: int) -> int:
