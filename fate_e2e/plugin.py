@@ -39,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where runs keep kubeconfigs, manifests and diagnostics")
     group.addoption("--fate-no-build", action="store_true",
                     help="do not build the lab or images (they must exist)")
+    group.addoption("--fate-reuse-cluster", action="store_true", default=None,
+                    help="attach to an existing cluster of the scenario's name (never deleted)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,6 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
         keep=config.getoption("--keep-cluster"),
         fate_version=config.getoption("--fate-version"),
         build=not config.getoption("--fate-no-build"),
+        reuse=config.getoption("--fate-reuse-cluster"),
     )
 
 

@@ -214,7 +214,11 @@ def listening(ctx: RunContext, party: PartySpec, args: dict[str, Any]) -> ProbeR
 def flow_registered(ctx: RunContext, party: PartySpec, args: dict[str, Any]) -> ProbeResult:
     """Every ready fate_flow instance is registered in the party's ZooKeeper."""
     from fate_e2e.checks.instances import flow_pod_ips, registered_flows
+    from fate_e2e.install.native.names import WORKLOADS
 
+    if WORKLOADS["zookeeper"] not in ctx.installer.desired_replicas(party):
+        return ProbeResult("flow-registered", party.id, True,
+                           "no ZooKeeper registry configured (single flow)", "flow")
     pods = flow_pod_ips(ctx, party)
     found = registered_flows(ctx, party)
     missing = [f"{name} ({ip})" for name, ip in sorted(pods.items())

@@ -22,6 +22,8 @@ def register(sub: Any) -> None:
     run.add_argument("--results", type=Path, default=Path(RESULTS_DIR),
                      help=f"Allure results directory (default {RESULTS_DIR})")
     run.add_argument("--no-build", action="store_true", help="do not build lab or images")
+    run.add_argument("--reuse-cluster", action="store_true",
+                     help="attach to an existing cluster of the scenario's name (kept)")
     run.set_defaults(func=cmd_run)
 
     render = sub.add_parser("render", help="print the manifests a scenario would apply")
@@ -51,6 +53,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
             argv += [opt, str(value)]
     if args.no_build:
         argv.append("--fate-no-build")
+    if args.reuse_cluster:
+        argv.append("--fate-reuse-cluster")
     return argv
 
 

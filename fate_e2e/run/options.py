@@ -19,3 +19,4 @@ class RunOptions:
     keep: KeepPolicy | None = None
     fate_version: str | None = None
     build: bool = True
+    reuse: bool | None = None

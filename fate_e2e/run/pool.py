@@ -49,7 +49,8 @@ class ClusterPool:
         if provider.name == "existing":
             cluster = provider.attach()
         elif provider.exists():
-            if not spec.reuse:
+            reuse = spec.reuse if self.options.reuse is None else self.options.reuse
+            if not reuse:
                 raise InfraError(
                     f"{provider.name} cluster {spec.name!r} already exists and the scenario "
                     "does not allow reuse (set cluster.reuse: true, or delete it)")
