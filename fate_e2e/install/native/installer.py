@@ -10,12 +10,13 @@ from typing import Any
 import yaml
 
 from fate_e2e.cluster.base import Cluster
+from fate_e2e.errors import InfraError
 from fate_e2e.install.base import PartyAddress
 from fate_e2e.install.native.apply import Applier
 from fate_e2e.install.native.credentials import load_or_generate
 from fate_e2e.install.native.endpoints import live_addresses
 from fate_e2e.install.native.images import images_for
-from fate_e2e.install.native.names import LABEL_VERSION, WORKLOADS
+from fate_e2e.install.native.names import LABEL_MANAGED, LABEL_VERSION, MANAGER, WORKLOADS
 from fate_e2e.install.native.readiness import wait_party_ready
 from fate_e2e.install.native.render import (
     PartyInputs,
@@ -114,6 +115,8 @@ class NativeInstaller:
     def deploy(self, parties: Sequence[PartySpec], *, timeout: float, wait: bool = True) -> None:
         started = time.monotonic()
         everyone = self.scenario.parties
+        if not self.rendered:
+            self._clear_leftovers(everyone, timeout)
         # Services of every party first: their NodePorts are the cross-party addresses.
         for party in everyone:
             self.applier.apply(base_objects(self._inputs(party, {})))
@@ -179,6 +182,21 @@ class NativeInstaller:
             self.applier.delete_namespace(party.ns, timeout=timeout)
 
     # ------------------------------------------------------------ helpers
+
+    def _clear_leftovers(self, parties: Sequence[PartySpec], timeout: float) -> None:
+        """Start clean: remove party namespaces an earlier run left; refuse foreign ones."""
+        for party in parties:
+            ns = self.applier.get("v1", "Namespace", party.ns)
+            if ns is None:
+                continue
+            labels = ns["metadata"].get("labels") or {}
+            if labels.get(LABEL_MANAGED) != MANAGER:
+                raise InfraError(f"namespace {party.ns} exists and was not created by fate-e2e; "
+                                 f"pick another namespace for party {party.id}")
+            if labels.get("fate-e2e/run") != self.run_label:
+                attach_text(f"removed leftover namespace {party.ns}",
+                            f"left by run {labels.get('fate-e2e/run')}")
+                self.applier.delete_namespace(party.ns, timeout=timeout)
 
     def _save(self, party: PartySpec, objs: list[dict[str, Any]]) -> None:
         """Keep the rendered (redacted) manifests in the run dir for capture/diagnostics."""
