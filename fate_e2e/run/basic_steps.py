@@ -53,14 +53,15 @@ def exec_(ctx: RunContext, args: ExecStep, timeout: float) -> None:
     pod = module_pod(ctx.kube, party, args.module)
     result = ctx.kube.exec(party.ns, pod, args.command, timeout=timeout)
     attach_text(f"exec {' '.join(args.command)}", result.output)
+    what = f"party {args.party} {args.module}: `{' '.join(args.command)}`"
+    # Output first: an exit code only means something once the command did what was meant
+    # (a usage error also exits non-zero).
+    if args.expect_output and not re.search(args.expect_output, result.output):
+        raise ProductFailure(f"{what}: output does not match /{args.expect_output}/ "
+                             f"(exit {result.returncode}): {result.output[-500:]}")
     wanted_ok = result.returncode != 0 if args.expect_exit == "nonzero" \
         else result.returncode == args.expect_exit
     if not wanted_ok:
         expected = "a non-zero code" if args.expect_exit == "nonzero" else args.expect_exit
-        raise ProductFailure(
-            f"party {args.party} {args.module}: `{' '.join(args.command)}` exited "
-            f"{result.returncode}, expected {expected}: {result.output[-500:]}")
-    if args.expect_output and not re.search(args.expect_output, result.output):
-        raise ProductFailure(
-            f"party {args.party} {args.module}: output of `{' '.join(args.command)}` does not "
-            f"match /{args.expect_output}/: {result.output[-500:]}")
+        raise ProductFailure(f"{what} exited {result.returncode}, expected {expected}: "
+                             f"{result.output[-500:]}")
