@@ -22,8 +22,8 @@ def test_guest_route_to_host_on_wrong_port(fate_deployment: DeploymentFactory) -
     # FATE's own CLI on this broken federation: whatever its exit code, the output says the
     # toy did not succeed, and that is what fate-e2e judges (exit code recorded, not trusted).
     cli = FlowCli(ctx.kube, ctx.party(10000))
-    raw = cli.shell(f'flow init --ip "$POD_IP" --port 9380 >/dev/null && '
-                    f"flow test toy -gid 10000 -hid 9999 -t 60", timeout=300)
+    raw = cli.shell('flow init --ip "$POD_IP" --port 9380 >/dev/null && '
+                    "flow test toy -gid 10000 -hid 9999 -t 60", timeout=300)
     print(f"flow test toy exit code on a broken federation: {raw.returncode}")
     assert not parse_toy_v2(raw.output).success, raw.output
     with pytest.raises(ProductFailure) as failure:
