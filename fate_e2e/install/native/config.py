@@ -66,7 +66,9 @@ def service_conf(settings: FlowSettings) -> dict[str, Any]:
         "default_engines": {"computing": settings.computing, "federation": "rabbitmq",
                             "storage": "file" if settings.computing == "spark"
                             else "standalone"},
-        "default_provider": {"name": "fate", "version": settings.version, "device": "local"},
+        # version empty: fate_flow registers its provider under its own fateflow.env
+        # version (fate-flow 2.1.0 ships FATE=2.1.0 with pyfate 2.1.1).
+        "default_provider": {"name": "fate", "version": None, "device": "local"},
         "computing": {"standalone": {"cores": 8}},
         "federation": {
             "rabbitmq": {"host": svc(party, "rabbitmq"), "port": AMQP_PORT,
