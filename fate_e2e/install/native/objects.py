@@ -18,6 +18,7 @@ from fate_e2e.install.native.names import (
 from fate_e2e.scenario.schema import ModuleSpec, PartySpec
 
 Obj = dict[str, Any]
+FATE_MODULES = ("flow", "sparkMaster", "sparkWorker")
 
 
 def digest(*parts: object) -> str:
@@ -115,8 +116,11 @@ def workload(party: PartySpec, module: str, kind: str, replicas: int, *, version
              containers: list[Obj], volumes: list[Obj], config_digest: str,
              service_name: str | None = None, grace: int = 30) -> Obj:
     """A Deployment or StatefulSet running one module of a party."""
-    pod_labels = {**labels(party, module), LABEL_MODULE: WORKLOADS[module],
-                  LABEL_VERSION: version}
+    pod_labels = {**labels(party, module), LABEL_MODULE: WORKLOADS[module]}
+    if module in FATE_MODULES:
+        # Only FATE's own pods carry the version: an upgrade must not restart the
+        # databases and brokers, whose images do not change with FATE.
+        pod_labels[LABEL_VERSION] = version
     spec: Obj = {
         "replicas": replicas,
         "selector": {"matchLabels": selector(party, module)},
