@@ -102,3 +102,15 @@ def test_proc_net_tcp_listening_ports() -> None:
    2: 0A F40A01:24A4 0A F40A02:8F3C 01 00000000:00000000 00:00000000 00000000
 """
     assert proc_listening_ports(table.replace("0A F40A01", "0AF40A01")) == {0x24A4, 0x1628}
+
+
+def test_an_upgrade_only_changes_fate_pod_templates() -> None:
+    def templates(version: str) -> dict[str, object]:
+        objs = render_party(PartyInputs(PartySpec(id=9999), version, "standalone", IMAGES,
+                                        {10000: PEER}, Credentials("a", "b"), "r"))
+        return {o["metadata"]["name"]: o["spec"]["template"] for o in objs
+                if o["kind"] in ("StatefulSet", "Deployment")}
+
+    old, new = templates("2.1.1"), templates("2.2.0")
+    changed = sorted(name for name in old if old[name] != new[name])
+    assert changed == ["flow"]
