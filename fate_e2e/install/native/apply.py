@@ -48,25 +48,32 @@ class Applier:
         result: dict[str, Any] = live.to_dict()
         return result
 
-    def delete_namespace(self, namespace: str, *, timeout: float) -> None:
-        """Delete a namespace and wait until it is gone."""
-        try:
-            self.kube.core.delete_namespace(namespace)
-        except ApiException as exc:
-            if exc.status == 404:
-                return
-            raise InfraError(f"deleting namespace {namespace} failed: {exc.reason}") from None
+    def delete_namespaces(self, namespaces: list[str], *, timeout: float) -> None:
+        """Delete namespaces (all at once) and wait until every one is gone."""
+        for namespace in namespaces:
+            try:
+                self.kube.core.delete_namespace(namespace)
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise InfraError(f"deleting namespace {namespace} failed: "
+                                     f"{exc.reason}") from None
 
         def _gone() -> None:
-            try:
-                ns = self.kube.core.read_namespace(namespace)
-            except ApiException as exc:
-                if exc.status == 404:
-                    return
-                raise
-            raise NotYet(f"namespace {namespace} is {ns.status.phase}")
+            left = []
+            for namespace in namespaces:
+                try:
+                    ns = self.kube.core.read_namespace(namespace)
+                except ApiException as exc:
+                    if exc.status == 404:
+                        continue
+                    raise
+                left.append(f"{namespace} is {ns.status.phase}")
+            if left:
+                raise NotYet(", ".join(left))
 
-        wait_until(f"namespace {namespace} to be deleted", _gone, timeout=timeout)
+        if namespaces:
+            wait_until(f"namespace(s) {', '.join(namespaces)} to be deleted", _gone,
+                       timeout=timeout)
 
 
 def _message(exc: ApiException) -> str:

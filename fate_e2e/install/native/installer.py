@@ -178,13 +178,13 @@ class NativeInstaller:
         return str(live["metadata"].get("labels", {}).get(LABEL_VERSION)) or None
 
     def uninstall(self, parties: Sequence[PartySpec], *, timeout: float) -> None:
-        for party in parties:
-            self.applier.delete_namespace(party.ns, timeout=timeout)
+        self.applier.delete_namespaces([p.ns for p in parties], timeout=timeout)
 
     # ------------------------------------------------------------ helpers
 
     def _clear_leftovers(self, parties: Sequence[PartySpec], timeout: float) -> None:
         """Start clean: remove party namespaces an earlier run left; refuse foreign ones."""
+        stale = []
         for party in parties:
             ns = self.applier.get("v1", "Namespace", party.ns)
             if ns is None:
@@ -196,7 +196,8 @@ class NativeInstaller:
             if labels.get("fate-e2e/run") != self.run_label:
                 attach_text(f"removed leftover namespace {party.ns}",
                             f"left by run {labels.get('fate-e2e/run')}")
-                self.applier.delete_namespace(party.ns, timeout=timeout)
+                stale.append(party.ns)
+        self.applier.delete_namespaces(stale, timeout=timeout)
 
     def _save(self, party: PartySpec, objs: list[dict[str, Any]]) -> None:
         """Keep the rendered (redacted) manifests in the run dir for capture/diagnostics."""
