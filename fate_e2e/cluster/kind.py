@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from fate_e2e.errors import InfraError
 from fate_e2e.timing import cluster_time
 
 Runner = Callable[..., str]
+log = logging.getLogger(__name__)
 
 
 def kind_config(workers: int) -> str:
@@ -62,8 +64,26 @@ class KindProvider:
             return self.run([self.tooling[0], *args], what=what, env=self.env, timeout=timeout)
 
     def exists(self) -> bool:
+        """Whether the cluster is there and alive; a dead one (its nodes stopped, e.g. by a
+        reboot of the machine) is deleted first, so it can neither be reused nor leak."""
         out = self._kind("get", "clusters")
-        return self.cluster_name in out.split()
+        if self.cluster_name not in out.split():
+            return False
+        stopped = self._stopped_nodes()
+        if stopped:
+            log.warning("kind cluster %s has stopped node(s) %s: deleting the dead cluster",
+                        self.cluster_name, ", ".join(stopped))
+            self.delete()
+            return False
+        return True
+
+    def _stopped_nodes(self) -> list[str]:
+        """Node containers of this cluster that are not running."""
+        out = self.run(["docker", "ps", "-a", "--filter",
+                        f"label=io.x-k8s.kind.cluster={self.cluster_name}",
+                        "--format", "{{.Names}} {{.State}}"], env=self.env)
+        return [line.split()[0] for line in out.splitlines()
+                if line.strip() and not line.endswith(" running")]
 
     def create(self, *, timeout: float) -> Cluster:
         self.kubeconfig.parent.mkdir(parents=True, exist_ok=True)

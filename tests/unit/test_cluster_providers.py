@@ -123,3 +123,17 @@ def test_make_provider_overrides(tmp_path: Path) -> None:
     assert make_provider(spec, tmp_path).name == "kind"
     assert make_provider(spec, tmp_path, provider="minikube").name == "minikube"
     assert make_provider(spec, tmp_path, kubeconfig="/k").name == "existing"
+
+
+def test_kind_dead_cluster_is_deleted_not_reused(tmp_path: Path) -> None:
+    runner = Recorder({"get clusters": "c1\n", "ps -a": "c1-control-plane exited\n"})
+    provider = KindProvider("c1", tmp_path, runner=runner, tooling=("kind", {}, None))
+    assert not provider.exists()
+    assert ["kind", "delete", "cluster", "--name", "c1"] == runner.calls[-1][0][:5]
+
+
+def test_kind_running_cluster_exists(tmp_path: Path) -> None:
+    runner = Recorder({"get clusters": "c1\n", "ps -a": "c1-control-plane running\n"})
+    provider = KindProvider("c1", tmp_path, runner=runner, tooling=("kind", {}, None))
+    assert provider.exists()
+    assert all(call[0][1] != "delete" for call in runner.calls)
