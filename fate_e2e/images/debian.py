@@ -16,11 +16,11 @@ from pathlib import Path
 
 from fate_e2e import proc
 from fate_e2e.cache import Stamp, key_digest
-from fate_e2e.errors import CommandError, InfraError
-from fate_e2e.lab.docker import DockerDaemon, ensure_daemon
+from fate_e2e.errors import InfraError
+from fate_e2e.lab.docker import ensure_daemon
+from fate_e2e.lab.dockerbuild import DIGEST_LABEL, image_label
 from fate_e2e.paths import cache_dir
 
-DIGEST_LABEL = "fate-e2e.digest"
 # Bump when the way rootfs tarballs are made changes (invalidates every cached tarball).
 FORMAT = 1
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -153,16 +153,6 @@ def rootfs_tarball(packages: Sequence[str], *, suite: str = "bookworm",
         stamp.mark(seconds=round(time.monotonic() - started, 1), path=str(tarball),
                    size=tarball.stat().st_size, packages=pkgs)
     return tarball
-
-
-def image_label(daemon: DockerDaemon, tag: str) -> str | None:
-    """The digest label of ``tag`` in the private daemon, None when the tag is absent."""
-    try:
-        out = daemon.docker("image", "inspect", "--format",
-                            f'{{{{index .Config.Labels "{DIGEST_LABEL}"}}}}', tag)
-    except CommandError:
-        return None
-    return out.strip()
 
 
 def debian_image(tag: str, packages: Sequence[str], *, suite: str = "bookworm",

@@ -20,8 +20,8 @@ from typing import Any
 
 from fate_e2e.cache import Stamp, key_digest
 from fate_e2e.errors import CommandError, InfraError
-from fate_e2e.images.debian import DIGEST_LABEL, image_label
 from fate_e2e.lab.docker import DockerDaemon
+from fate_e2e.lab.dockerbuild import DIGEST_LABEL, image_label
 from fate_e2e.paths import cache_dir
 
 CONTAINER_PREFIX = "fate-e2e-build-"
