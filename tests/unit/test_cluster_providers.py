@@ -129,7 +129,7 @@ def test_kind_dead_cluster_is_deleted_not_reused(tmp_path: Path) -> None:
     runner = Recorder({"get clusters": "c1\n", "ps -a": "c1-control-plane exited\n"})
     provider = KindProvider("c1", tmp_path, runner=runner, tooling=("kind", {}, None))
     assert not provider.exists()
-    assert ["kind", "delete", "cluster", "--name", "c1"] == runner.calls[-1][0][:5]
+    assert runner.calls[-1][0][:5] == ["kind", "delete", "cluster", "--name", "c1"]
 
 
 def test_kind_running_cluster_exists(tmp_path: Path) -> None:
