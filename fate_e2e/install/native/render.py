@@ -208,6 +208,20 @@ def spark_defaults(party: PartySpec) -> str:
     ])
 
 
+# Prepares the Spark flavour of the flow pod, then starts run-flow: spark-defaults.conf with
+# this pod as the driver host, and FATE's job defaults with one 1-core executor per task.
+SPARK_FLOW_START = (
+    f'cat {SPARK_CONF_MOUNT}/spark-defaults.conf > "$SPARK_CONF_DIR/spark-defaults.conf" && '
+    'echo "spark.driver.host $POD_IP" >> "$SPARK_CONF_DIR/spark-defaults.conf" && '
+    f"mkdir -p /tmp/fate-flow-conf && cp {FLOW_CONF_MOUNT}/* /tmp/fate-flow-conf/ && "
+    "python3 -c 'import yaml; p=\"/opt/fate/conf.default/job_default_config.yaml\"; "
+    "c=yaml.safe_load(open(p)); c[\"task_run\"][\"spark\"]={\"num-executors\": 1, "
+    "\"executor-cores\": 1}; "
+    "yaml.safe_dump(c, open(\"/tmp/fate-flow-conf/job_default_config.yaml\", \"w\"))' && "
+    "FATE_FLOW_CONF_MOUNT=/tmp/fate-flow-conf exec /opt/fate/bin/run-flow"
+)
+
+
 def spark_objects(inputs: PartyInputs) -> list[Obj]:
     """Spark standalone: a master (with its Service) and workers sharing the flow home."""
     party = inputs.party
@@ -281,10 +295,10 @@ def flow_objects(inputs: PartyInputs) -> list[Obj]:
                                                      spark_defaults(party)}, "flow"))
         mounts.append({"name": "spark", "mountPath": SPARK_CONF_MOUNT})
         env.append(field_env("SPARK_LOCAL_HOSTNAME", "status.podIP"))
-        # Client mode: executors call the driver back at this pod's address.
-        args = ["sh", "-c", f'cat {SPARK_CONF_MOUNT}/spark-defaults.conf > '
-                '"$SPARK_CONF_DIR/spark-defaults.conf" && echo "spark.driver.host $POD_IP" '
-                '>> "$SPARK_CONF_DIR/spark-defaults.conf" && exec /opt/fate/bin/run-flow']
+        # Client mode: executors call the driver back at this pod's address. FATE's own
+        # job defaults ask for 2 executors x 2 cores per task: one executor of one core
+        # instead, so a party's job needs one core and a 1-core worker can run it.
+        args = ["sh", "-c", SPARK_FLOW_START]
     main = container(
         "flow", inputs.images.flow, spec, args=args,
         ports={"http": FLOW_HTTP_PORT, "grpc": FLOW_GRPC_PORT}, env=env, mounts=mounts,
