@@ -56,7 +56,7 @@ class MinikubeProvider:
     def exists(self) -> bool:
         out = self.run([self._bin(), "profile", "list", "-o", "json"], env=self._env(),
                        check=False)
-        return f'"Name":"{self.profile}"' in out.replace(" ", "")
+        return self.profile in profile_names(out)
 
     def create(self, *, timeout: float) -> Cluster:
         self.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
@@ -89,3 +89,16 @@ def _minikube_memory(quantity: str) -> str:
         if quantity.endswith(suffix):
             return quantity[: -len(suffix)] + unit
     return quantity
+
+
+def profile_names(listing: str) -> set[str]:
+    """Profile names in `minikube profile list -o json` output (valid and invalid ones)."""
+    import json
+
+    start = listing.find("{")
+    try:
+        data = json.loads(listing[start:]) if start >= 0 else {}
+    except ValueError:
+        return set()
+    return {str(p.get("Name")) for key in ("valid", "invalid")
+            for p in data.get(key) or [] if isinstance(p, dict)}

@@ -137,3 +137,12 @@ def test_kind_running_cluster_exists(tmp_path: Path) -> None:
     provider = KindProvider("c1", tmp_path, runner=runner, tooling=("kind", {}, None))
     assert provider.exists()
     assert all(call[0][1] != "delete" for call in runner.calls)
+
+
+def test_minikube_profile_listing() -> None:
+    from fate_e2e.cluster.minikube import profile_names
+
+    listing = ('{"invalid":[{"Name":"old"}],"valid":[{"Name":"fate","Status":"Running"},'
+               '{"Name":"other"}]}')
+    assert profile_names(listing) == {"old", "fate", "other"}
+    assert profile_names("* minikube not found") == set()
