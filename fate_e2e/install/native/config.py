@@ -86,7 +86,8 @@ def service_conf(settings: FlowSettings) -> dict[str, Any]:
         "zookeeper": {"hosts": [f"{svc(party, 'zookeeper')}:{ZK_PORT}"], "use_acl": False},
     }
     if settings.computing == "spark":
-        conf["computing"]["spark"] = {"home": None, "cores": 4}
+        # FATE books job_cores (4) per job out of this: 8 lets two jobs run at once.
+        conf["computing"]["spark"] = {"home": None, "cores": 8}
     return conf
 
 
