@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from fate_e2e.checks.flow_cli import FlowCli
 from fate_e2e.checks.toy_output import parse_job_query
 from fate_e2e.run.context import RunContext
+from fate_e2e.timing import cluster_time
 from fate_e2e.waits import NotYet, wait_until
 
 if TYPE_CHECKING:
@@ -58,7 +59,8 @@ class BackgroundToy:
 
     def join(self) -> ToyResult:
         """Wait for the toy to end; return its verdict (re-raise a harness error)."""
-        self._thread.join(self.timeout + 60)
+        with cluster_time("wait"):
+            self._thread.join(self.timeout + 60)
         if self.error is not None:
             raise self.error
         if self.result is None:
