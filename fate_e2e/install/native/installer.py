@@ -17,7 +17,7 @@ from fate_e2e.install.native.credentials import load_or_generate
 from fate_e2e.install.native.endpoints import live_addresses
 from fate_e2e.install.native.images import images_for
 from fate_e2e.install.native.names import LABEL_MANAGED, LABEL_VERSION, MANAGER, WORKLOADS
-from fate_e2e.install.native.readiness import wait_party_ready
+from fate_e2e.install.native.readiness import wait_party_ready, wait_routes
 from fate_e2e.install.native.render import (
     PartyInputs,
     as_documents,
@@ -84,6 +84,11 @@ class NativeInstaller:
                             int(change.get("nginxPort", addr.nginx_port)),
                             int(change.get("amqpPort", addr.amqp_port)))
 
+    def _overridden(self, party_id: int, peer_id: int) -> bool:
+        """Whether the route from ``party_id`` to ``peer_id`` is deliberately changed."""
+        return bool(self.route_overrides.get(party_id, {}).get(peer_id)) or \
+            peer_id in self.scenario.party(party_id).route_overrides
+
     def break_route(self, party_id: int, peer_id: int, **change: Any) -> None:
         """Make ``party_id``'s route to ``peer_id`` wrong (e.g. amqpPort=1) on next deploy."""
         self.route_overrides.setdefault(party_id, {})[peer_id] = change
@@ -143,6 +148,13 @@ class NativeInstaller:
         for party in parties:
             wait_party_ready(self.kube, party, self.desired_replicas(party),
                              timeout=self._left(started, timeout))
+        # Ready pods are not yet a federation: wait until each party's nginx routes to
+        # itself and to every installed peer.
+        installed = sorted(self.rendered)
+        for party in parties:
+            if self.desired_replicas(party).get(WORKLOADS["flow"], 0) > 0:
+                routes = [d for d in installed if not self._overridden(party.id, d)]
+                wait_routes(self.kube, party, routes, timeout=self._left(started, timeout))
             self.ready_seconds[party.id] = round(time.monotonic() - started, 2)
 
     @staticmethod

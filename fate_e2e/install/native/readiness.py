@@ -64,3 +64,26 @@ def wait_party_ready(kube: Kube, party: PartySpec, workloads: dict[str, int], *,
 
     wait_until(f"party {party.id} ({party.ns}) to be ready", _ready, timeout=timeout,
                interval=3.0)
+
+
+def wait_routes(kube: Kube, party: PartySpec, destinations: list[int], *,
+                timeout: float) -> None:
+    """Wait until the party's nginx routes a call to each destination party and it answers.
+
+    Pods being Ready is not enough: kube-proxy programs a new Service endpoint a moment
+    later, and until then the party's own route is refused.
+    """
+    from fate_e2e.checks.flow_cli import FlowCli
+
+    def _routed() -> None:
+        cli = FlowCli(kube, party)
+        failing = []
+        for dest in destinations:
+            ok, why = cli.site_via_nginx(dest, timeout=5.0)
+            if not ok:
+                failing.append(f"party {dest}: {why}")
+        if failing:
+            raise NotYet("; ".join(failing))
+
+    wait_until(f"party {party.id}'s routes to {', '.join(map(str, destinations))}", _routed,
+               timeout=timeout, interval=2.0)
