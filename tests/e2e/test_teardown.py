@@ -1,4 +1,5 @@
-"""SIGINT during `fate-e2e run` leaves no cluster, namespace or container behind."""
+"""SIGINT during `fate-e2e run` leaves no cluster, namespace or container behind; the cluster of
+a run killed outright (SIGKILL) is reclaimed by the next run."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import pytest
 import yaml
 from kubernetes.client.rest import ApiException
 
+from fate_e2e.cluster import owner
 from fate_e2e.cluster.kind import KindProvider
-from fate_e2e.run.pool import PooledCluster
+from fate_e2e.run.options import RunOptions
+from fate_e2e.run.pool import ClusterPool, PooledCluster
+from fate_e2e.scenario.schema import ClusterSpec
 from fate_e2e.waits import NotYet, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -35,10 +39,11 @@ def scenario_file(tmp_path: Path, cluster: dict[str, object],
     return path
 
 
-def start_run(path: Path, work: Path) -> subprocess.Popen[bytes]:
+def start_run(path: Path, work: Path, *, own_group: bool = False) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "fate_e2e.cli", "run", str(path), "--work-dir", str(work),
            "--results", str(work / "allure"), "--keep-cluster", "never", "--no-build"]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=own_group)
 
 
 def interrupt(proc: subprocess.Popen[bytes], timeout: float = 600) -> str:
@@ -51,6 +56,13 @@ def interrupt(proc: subprocess.Popen[bytes], timeout: float = 600) -> str:
 def kind_containers(provider: KindProvider, cluster: str) -> list[str]:
     out = subprocess.run(["docker", "ps", "-a", "--filter",
                           f"label=io.x-k8s.kind.cluster={cluster}", "--format", "{{.Names}}"],
+                         env=provider.env, capture_output=True, text=True, check=True).stdout
+    return out.split()
+
+
+def node_ids(provider: KindProvider, cluster: str) -> list[str]:
+    out = subprocess.run(["docker", "ps", "-aq", "--no-trunc", "--filter",
+                          f"label=io.x-k8s.kind.cluster={cluster}"],
                          env=provider.env, capture_output=True, text=True, check=True).stdout
     return out.split()
 
@@ -73,6 +85,46 @@ def test_sigint_while_creating_cluster_deletes_it(tmp_path: Path,
     assert proc.returncode != 0, output
     assert not provider.exists(), f"cluster {name} left behind:\n{output}"
     assert kind_containers(provider, name) == [], output
+
+
+def test_cluster_of_a_killed_run_is_reclaimed_by_the_next(tmp_path: Path,
+                                                          fate_cluster: PooledCluster) -> None:
+    """SIGKILL leaves the cluster behind; the next run deletes that orphan and starts fresh."""
+    name = "fate-e2e-orphan"
+    provider = KindProvider(name, tmp_path)
+    assert not provider.exists(), f"leftover cluster {name} from an earlier run"
+    first = tmp_path / "first"
+    proc = start_run(scenario_file(tmp_path, {"name": name, "keep": "never"}), first,
+                     own_group=True)
+    kubeconfig = first / "kubeconfig" / f"kind-{name}.yaml"
+
+    def _created() -> None:
+        if proc.poll() is not None:
+            raise AssertionError(f"run ended early: {proc.stdout.read() if proc.stdout else ''}")
+        if not kubeconfig.exists():
+            raise NotYet("kind has not written the kubeconfig yet")
+
+    try:
+        wait_until(f"the run to create {name}", _created, timeout=300, interval=1)
+        os.killpg(proc.pid, signal.SIGKILL)  # the run and its kind: no teardown at all
+        proc.wait(timeout=60)
+        orphaned = node_ids(provider, name)
+        assert orphaned, "the killed run should have left its cluster"
+        assert owner.orphan("kind", name) is not None
+
+        pool = ClusterPool(RunOptions(work_dir=tmp_path / "second"))
+        pooled = pool.acquire(ClusterSpec(name=name, keep="never", timeout=300))
+        assert pooled.cluster.created, "the orphan must be replaced, not reused"
+        fresh = node_ids(provider, name)
+        assert fresh and not set(fresh) & set(orphaned), "the orphan's node containers survived"
+        pool.release()
+        assert kind_containers(provider, name) == []
+        assert owner.read("kind", name) is None
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        if provider.exists():
+            provider.delete()
 
 
 def test_sigint_during_deploy_removes_its_namespaces(tmp_path: Path,
