@@ -371,15 +371,18 @@ def _start_dockerd() -> None:
 
 
 def ensure_daemon() -> DockerDaemon:
-    """Install, build and start what the private daemon needs; return a handle once it answers."""
-    if not daemon_running():
-        with _start_lock():
-            if not daemon_running():
-                _start_dockerd()
-    cli = docker_cli()
-    _ensure_cli_link(cli)
-    daemon = DockerDaemon(host=docker_host(), cli=cli)
-    ensure_network(daemon)
+    """Install, build and start what the private daemon needs; return a handle once it answers.
+
+    All of it runs under one lock: builders started side by side on a cold machine would
+    otherwise race to create the same network and links.
+    """
+    with _start_lock():
+        if not daemon_running():
+            _start_dockerd()
+        cli = docker_cli()
+        _ensure_cli_link(cli)
+        daemon = DockerDaemon(host=docker_host(), cli=cli)
+        ensure_network(daemon)
     return daemon
 
 

@@ -118,3 +118,28 @@ def test_bridge_name_differs_per_run_dir(lab_dirs: Path, monkeypatch: pytest.Mon
     assert custom.startswith("fe2e-") and len(custom) <= 15
     monkeypatch.setenv("FATE_E2E_RUN_DIR", docker.DEFAULT_RUN_DIR)
     assert docker.kind_bridge() == "fe2e-kind" != custom
+
+
+def test_network_and_links_are_made_under_the_start_lock(lab_dirs: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builders on a cold machine must not race to create the kind network."""
+    import fcntl
+
+    seen: list[bool] = []
+
+    def locked() -> bool:
+        with (docker.run_dir() / "start.lock").open("w") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return False
+
+    monkeypatch.setattr(docker, "daemon_running", lambda: True)
+    monkeypatch.setattr(docker, "docker_cli", lambda: "/usr/bin/docker")
+    monkeypatch.setattr(docker, "_ensure_cli_link", lambda cli: seen.append(locked()))
+    monkeypatch.setattr(docker, "ensure_network", lambda daemon: seen.append(locked()))
+    docker.ensure_daemon()
+    assert seen == [True, True]
+    assert not locked()
