@@ -63,6 +63,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     # SIGTERM (CI timeouts) tears down like Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        print("fate-e2e: SIGINT is ignored (a background job of a non-interactive shell): "
+              "Ctrl-C will not stop this run; SIGTERM still stops it and tears down",
+              file=sys.stderr)
     code = pytest.main(pytest_args(args))
     return int(code)
 

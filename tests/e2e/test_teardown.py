@@ -39,9 +39,16 @@ def scenario_file(tmp_path: Path, cluster: dict[str, object],
     return path
 
 
+# A background job of a non-interactive shell (`.ci/run &`) inherits SIGINT ignored, and
+# Python keeps an ignored SIGINT ignored: start the run as from a terminal, SIGINT default.
+AS_FROM_A_TERMINAL = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                      "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
+
+
 def start_run(path: Path, work: Path, *, own_group: bool = False) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "fate_e2e.cli", "run", str(path), "--work-dir", str(work),
-           "--results", str(work / "allure"), "--keep-cluster", "never", "--no-build"]
+    cmd = [sys.executable, "-c", AS_FROM_A_TERMINAL, "-m", "fate_e2e.cli", "run", str(path),
+           "--work-dir", str(work), "--results", str(work / "allure"), "--keep-cluster", "never",
+           "--no-build"]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=own_group)
 
