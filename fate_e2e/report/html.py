@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fate_e2e.cache import Stamp
-from fate_e2e.errors import InfraError
+from fate_e2e.errors import CommandError, InfraError
 from fate_e2e.paths import cache_dir
 from fate_e2e.proc import run
 from fate_e2e.report.allure_io import CATEGORIES_FILE
@@ -20,8 +20,8 @@ from fate_e2e.report.browser import ReportCheck, check_report_html
 from fate_e2e.report.categories import allure3_rules, categories_json
 
 __all__ = ["ALLURE_VERSION", "ReportCheck", "allure_config", "check_report_html",
-           "ensure_allure", "generate_command", "generate_report", "npm_install_command",
-           "result_names"]
+           "ensure_allure", "generate_command", "generate_report", "npm_failure_hint",
+           "npm_install_command", "result_names"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,19 @@ def npm_install_command(prefix: Path, version: str = ALLURE_VERSION) -> list[str
             "--save-exact", f"allure@{version}"]
 
 
+_CERT_ERRORS = ("SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+                "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "DEPTH_ZERO_SELF_SIGNED_CERT")
+
+
+def npm_failure_hint(tail: str) -> str | None:
+    """What to do about an npm failure we recognise (a TLS proxy's CA node does not trust)."""
+    if any(code in tail for code in _CERT_ERRORS):
+        return ("hint: node does not trust the registry's certificate chain (a TLS-inspecting "
+                "proxy?): point NODE_EXTRA_CA_CERTS at its CA bundle; under tox, make sure the "
+                "variable is passed (fate-e2e's tox.ini passes NODE_EXTRA_CA_CERTS)")
+    return None
+
+
 def ensure_allure(version: str = ALLURE_VERSION) -> Path:
     """Install Allure ``version`` from npm into the cache once; return its cli.js."""
     home = allure_home(version)
@@ -59,8 +72,14 @@ def ensure_allure(version: str = ALLURE_VERSION) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".allure-{version}-", dir=home.parent))
     started = time.monotonic()
     try:
-        run(npm_install_command(staging, version), what=f"npm install allure@{version}",
-            env=_NO_COLOR, timeout=600)
+        try:
+            run(npm_install_command(staging, version), what=f"npm install allure@{version}",
+                env=_NO_COLOR, timeout=600)
+        except CommandError as exc:
+            hint = npm_failure_hint(exc.tail)
+            if hint is None:
+                raise
+            raise InfraError(f"{exc}\n{hint}") from exc
         if not allure_cli(staging).is_file():
             raise InfraError(f"npm installed allure@{version} but {allure_cli(staging)} "
                              "is missing")

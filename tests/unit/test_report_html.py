@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fate_e2e.errors import InfraError
+from fate_e2e.errors import CommandError, InfraError
 from fate_e2e.report import browser, cli, html
 from fate_e2e.report.allure_io import write_categories
 from fate_e2e.report.browser import (
@@ -91,6 +91,28 @@ def test_failed_npm_install_leaves_nothing_behind(cache: Path,
         html.ensure_allure("9.9.8")
     assert list((cache / "node").iterdir()) == []
     assert not html.Stamp("allure-npm", {"version": "9.9.8"}).done()
+
+
+def test_npm_certificate_failure_says_what_to_set(cache: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    tail = ("npm error code SELF_SIGNED_CERT_IN_CHAIN\n"
+            "npm error request to https://registry.npmjs.org/allure failed")
+
+    def proxied_npm(cmd: list[str], **kwargs: Any) -> str:
+        raise CommandError(cmd, 1, tail)
+
+    monkeypatch.setattr(html, "run", proxied_npm)
+    monkeypatch.setattr(html.shutil, "which", lambda name: f"/usr/bin/{name}")
+    with pytest.raises(InfraError, match=r"(?s)SELF_SIGNED_CERT_IN_CHAIN.*NODE_EXTRA_CA_CERTS"):
+        html.ensure_allure("9.9.7")
+    assert html.npm_failure_hint("npm error code E404") is None
+
+
+def test_tox_passes_the_ca_bundle_node_needs() -> None:
+    """Without NODE_EXTRA_CA_CERTS, npm with a cold cache fails behind a TLS proxy."""
+    tox_ini = Path(__file__).resolve().parents[2] / "tox.ini"
+    passenv = tox_ini.read_text().split("passenv =", 1)[1].split("\n\n", 1)[0].split()
+    assert {"NODE_EXTRA_CA_CERTS", "SSL_CERT_DIR", "npm_config_*"} <= set(passenv)
 
 
 def test_allure_config_uses_the_results_categories(tmp_path: Path) -> None:
