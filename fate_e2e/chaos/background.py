@@ -57,6 +57,10 @@ class BackgroundToy:
         return wait_until(f"the toy job {self.guest}->{self.host} to be running", _running,
                           timeout=timeout, interval=1.0)
 
+    def is_running(self) -> bool:
+        """Whether the toy command has not returned yet."""
+        return self._thread.is_alive()
+
     def join(self) -> ToyResult:
         """Wait for the toy to end; return its verdict (re-raise a harness error)."""
         with cluster_time("wait"):

@@ -10,9 +10,9 @@ from fate_e2e.chaos.background import BackgroundToy
 from fate_e2e.chaos.experiment import run_experiment
 from fate_e2e.chaos.faults import block_recovery
 from fate_e2e.chaos.verdict import Timeline, Verdict
-from fate_e2e.checks.instances import flow_pod_ips, task_run_ips
+from fate_e2e.checks.instances import flow_pod_ips, running_task_ips, spare_instance, task_run_ips
 from fate_e2e.checks.toy import run_toy
-from fate_e2e.errors import ProductFailure
+from fate_e2e.errors import InfraError, ProductFailure
 from fate_e2e.install.native.names import SPARK_UI_PORT, module_pod
 from fate_e2e.run.context import RunContext
 from fate_e2e.scenario.schema import PartySpec, ScaleStep
@@ -75,21 +75,43 @@ def _cover_instances(ctx: RunContext, party: PartySpec, peer: int, timeline: Tim
 
 def _kill_one_during_toy(ctx: RunContext, party: PartySpec, peer: int, timeline: Timeline,
                          timeout: float) -> None:
-    """Kill one instance while a job runs; the job must still succeed through the others."""
+    """Kill an instance while a job runs on another; the job must succeed through the others.
+
+    The victim is one that runs none of the job's tasks: FATE 2.x runs a task in an executor
+    process of one instance and, with ``auto_retries: 0`` (its default), a task whose instance
+    dies fails the job. The instance that runs the task is named in the timeline.
+    """
     from kubernetes import client
 
     toy = BackgroundToy(ctx, party.id, peer, timeout=timeout)
     job = toy.start_and_wait_running()
-    victim = sorted(flow_pod_ips(ctx, party))[-1]
+
+    def _task_running() -> set[str]:
+        busy = running_task_ips(ctx, party, job)
+        if not busy:
+            if not toy.is_running():
+                raise RuntimeError(f"job {job} ended before a task of it was seen running")
+            raise NotYet(f"no task of job {job} running on party {party.id} yet")
+        return busy
+
+    busy = wait_until(f"a task of job {job} running on party {party.id}", _task_running,
+                      timeout=180, interval=0.5)
+    pods = flow_pod_ips(ctx, party)
+    victim = spare_instance(pods, busy)
+    runners = sorted(name for name, ip in pods.items() if ip in busy) or sorted(busy)
+    if victim is None:
+        raise InfraError(f"every flow instance of party {party.id} runs a task of job {job}: "
+                         "none can be killed without killing the job's task")
     ctx.kube.core.delete_namespaced_pod(victim, party.ns,
                                         body=client.V1DeleteOptions(grace_period_seconds=0))
-    timeline.add(f"killed {victim} while job {job} ran")
+    timeline.add(f"killed {victim} while job {job} ran its task on {', '.join(runners)}")
     result = toy.join()
     timeline.add(f"job {job}: {result.summary()}")
-    ctx.finding(f"flow instance {victim} killed during job {job}: {result.summary()}")
+    ctx.finding(f"flow instance {victim} killed during job {job} (task on "
+                f"{', '.join(runners)}): {result.summary()}")
     if not result.success:
-        raise ProductFailure(f"job {job} failed after instance {victim} was killed: "
-                             f"{result.summary()}")
+        raise ProductFailure(f"job {job} failed after instance {victim} was killed "
+                             f"(its task ran on {', '.join(runners)}): {result.summary()}")
 
 
 def spark_master_status(ctx: RunContext, party: PartySpec) -> dict[str, Any]:
