@@ -49,7 +49,7 @@ class BackgroundToy:
         def _running() -> str:
             fresh = self._running_jobs() - before
             if not fresh:
-                if not self._thread.is_alive():
+                if not self.is_running():
                     raise RuntimeError("the toy ended before its job was seen running")
                 raise NotYet("toy job not running yet")
             return sorted(fresh)[-1]
